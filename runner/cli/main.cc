@@ -1,0 +1,302 @@
+// taskr's command line: run, list, graph, validate. Exit codes: 0 success,
+// 1 a task failed, 2 bad usage or a bad pipeline, 3 internal error, 130 interrupted.
+#include <fmt/core.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runner/cli/workspace.h"
+#include "runner/exec/contexts.h"
+#include "runner/exec/plan.h"
+#include "runner/exec/scheduler.h"
+#include "runner/graph/graph.h"
+#include "runner/graph/graph_format.h"
+#include "runner/model/loader.h"
+#include "runner/report/console.h"
+
+namespace taskr {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 3;
+
+struct GlobalOptions {
+  std::string directory;  // -C
+  std::string file;       // -f
+};
+
+struct RunCommand {
+  std::vector<std::string> targets;
+  int jobs = 0;
+  bool keep_going = false;
+  bool dry_run = false;
+  std::vector<std::string> inputs;
+};
+
+// Loaded is a pipeline that passed every load-time check.
+struct Loaded {
+  Pipeline pipeline;
+  Graph graph;
+};
+
+std::optional<Loaded> Load(const GlobalOptions& g) {
+  Result<std::filesystem::path> file = FindPipelineFile(g.file);
+  if (!file.ok()) {
+    fmt::print(stderr, "taskr: {}\n", file.status().message());
+    return std::nullopt;
+  }
+  LoadResult r = LoadPipeline(*file);
+  std::vector<Diagnostic> errors = std::move(r.errors);
+  std::optional<Graph> graph;
+  if (errors.empty()) graph = Graph::Build(*r.pipeline, &errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) fmt::print(stderr, "{}", FormatDiagnostic(e, r.source));
+    fmt::print(stderr, "taskr: {} error{} in {}; nothing was run\n", errors.size(),
+               errors.size() == 1 ? "" : "s", file->string());
+    return std::nullopt;
+  }
+  // The graph points into the pipeline's tasks: rebuild it after the move.
+  Loaded loaded{std::move(*r.pipeline), Graph()};
+  std::vector<Diagnostic> again;
+  loaded.graph = std::move(*Graph::Build(loaded.pipeline, &again));
+  return loaded;
+}
+
+std::optional<std::map<std::string, std::string>> ParseInputs(const std::vector<std::string>& given) {
+  std::map<std::string, std::string> inputs;
+  for (const auto& kv : given) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fmt::print(stderr, "taskr: --input {}: write it as name=value\n", kv);
+      return std::nullopt;
+    }
+    inputs[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return inputs;
+}
+
+std::vector<std::string> DefaultTargets(const Pipeline& p) {
+  if (p.FindPipeline("default")) return {"default"};
+  return {};
+}
+
+int CmdRun(const GlobalOptions& g, RunCommand cmd) {
+  auto loaded = Load(g);
+  if (!loaded) return kExitUsage;
+  const Pipeline& pipeline = loaded->pipeline;
+  if (cmd.targets.empty()) cmd.targets = DefaultTargets(pipeline);
+  if (cmd.targets.empty()) {
+    std::string names;
+    for (const auto& p : pipeline.pipelines) names += (names.empty() ? "" : ", ") + p.name;
+    fmt::print(stderr, "taskr: name a pipeline or a task to run{}\n",
+               names.empty() ? "" : fmt::format(" (pipelines: {})", names));
+    return kExitUsage;
+  }
+  Result<Selection> sel = loaded->graph.Select(pipeline, cmd.targets);
+  if (!sel.ok()) {
+    fmt::print(stderr, "taskr: {}\n", sel.status().message());
+    return kExitUsage;
+  }
+  auto inputs = ParseInputs(cmd.inputs);
+  if (!inputs) return kExitUsage;
+  auto contexts = Contexts::Create(pipeline, *sel, *inputs, ProcessEnv);
+  if (!contexts.ok()) {
+    fmt::print(stderr, "taskr: {}\n", contexts.status().message());
+    return kExitUsage;
+  }
+  int jobs = cmd.jobs > 0 ? cmd.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (cmd.dry_run) {
+    fmt::print("{}", DescribePlan(loaded->graph, *sel, **contexts, jobs));
+    return kExitOk;
+  }
+
+  Result<std::filesystem::path> run_dir = CreateRunDir(pipeline.root);
+  if (!run_dir.ok()) {
+    fmt::print(stderr, "taskr: {}\n", run_dir.status().message());
+    return kExitInternal;
+  }
+  bool tty = isatty(STDOUT_FILENO);
+  const char* no_color = std::getenv("NO_COLOR");
+  bool color_allowed = !(no_color && *no_color);
+  bool github = ProcessEnv("GITHUB_ACTIONS").value_or("") == "true";
+  ConsoleReporter console(stdout, ConsoleStyle{.live = tty, .color = color_allowed && (tty || github)});
+  ReporterList reporters;
+  reporters.Add(&console);
+
+  RunOptions options;
+  options.jobs = jobs;
+  options.keep_going = cmd.keep_going;
+  options.run_dir = *run_dir;
+  options.lock_dir = pipeline.root / ".taskr" / "locks";
+  options.ticks = tty;
+  if (auto grace = ProcessEnv("TASKR_KILL_GRACE")) {
+    auto parsed = ParseDuration(*grace);
+    if (!parsed) {
+      fmt::print(stderr, "taskr: TASKR_KILL_GRACE={}: write a duration like \"5s\"\n", *grace);
+      return kExitUsage;
+    }
+    options.kill_grace = *parsed;
+  }
+  Scheduler scheduler(pipeline, loaded->graph, *sel, **contexts, options, reporters);
+  return scheduler.Run();
+}
+
+int CmdList(const GlobalOptions& g) {
+  auto loaded = Load(g);
+  if (!loaded) return kExitUsage;
+  const Pipeline& p = loaded->pipeline;
+  size_t width = 0;
+  for (const auto& pl : p.pipelines) width = std::max(width, pl.name.size());
+  for (const auto& t : p.tasks) width = std::max(width, t.name.size());
+  std::string out;
+  if (!p.pipelines.empty()) {
+    out += "Pipelines:\n";
+    for (const auto& pl : p.pipelines) {
+      std::string tasks;
+      for (const auto& t : pl.tasks) tasks += (tasks.empty() ? "" : ", ") + t;
+      std::string desc = pl.description.empty() ? tasks : fmt::format("{} ({})", pl.description, tasks);
+      out += fmt::format("  {:<{}}  {}\n", pl.name, width, desc);
+    }
+  }
+  out += "Tasks:\n";
+  size_t first = 0;
+  for (const auto& t : p.tasks) {
+    size_t instances = 0;
+    while (first + instances < loaded->graph.nodes().size() &&
+           loaded->graph.node(static_cast<NodeId>(first + instances)).spec == &t) {
+      ++instances;
+    }
+    first += instances;
+    std::string detail = t.description;
+    if (!t.matrix.empty()) {
+      std::string keys;
+      for (const auto& axis : t.matrix) keys += (keys.empty() ? "" : ", ") + axis.key;
+      detail += fmt::format("{}[matrix: {}; {} instances]", detail.empty() ? "" : " ", keys, instances);
+    }
+    out += fmt::format("  {:<{}}  {}\n", t.name, width, detail);
+    while (out.back() == '\n' && out.size() > 1 && out[out.size() - 2] == ' ') out.erase(out.size() - 2, 1);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return kExitOk;
+}
+
+int CmdGraph(const GlobalOptions& g, const std::vector<std::string>& targets, const std::string& format) {
+  auto loaded = Load(g);
+  if (!loaded) return kExitUsage;
+  std::vector<std::string> chosen = targets;
+  if (chosen.empty()) {
+    for (const auto& t : loaded->pipeline.tasks) chosen.push_back(t.name);
+  }
+  Result<Selection> sel = loaded->graph.Select(loaded->pipeline, chosen);
+  if (!sel.ok()) {
+    fmt::print(stderr, "taskr: {}\n", sel.status().message());
+    return kExitUsage;
+  }
+  fmt::print("{}", FormatGraph(loaded->graph, *sel, format));
+  return kExitOk;
+}
+
+int CmdValidate(const GlobalOptions& g) {
+  auto loaded = Load(g);
+  if (!loaded) return kExitUsage;
+  const Pipeline& p = loaded->pipeline;
+  fmt::print("{}: ok — {} task{} ({} instance{}), {} pipeline{}\n", p.file.string(), p.tasks.size(),
+             p.tasks.size() == 1 ? "" : "s", loaded->graph.nodes().size(),
+             loaded->graph.nodes().size() == 1 ? "" : "s", p.pipelines.size(),
+             p.pipelines.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"taskr runs the task graph in pipeline.toml: in parallel, in order, with clear reports.",
+               "taskr"};
+  app.set_version_flag("--version", std::string("taskr ") + TASKR_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer(
+      "Exit codes: 0 success, 1 a task failed, 2 bad usage or pipeline, 3 internal error, 130 interrupted.\n"
+      "Docs: docs/pipeline-reference.md");
+  GlobalOptions g;
+  app.add_option("-C,--directory", g.directory, "Change to DIR before doing anything")->type_name("DIR");
+  app.add_option("-f,--file", g.file, "Read FILE instead of finding pipeline.toml upward")->type_name("FILE");
+
+  RunCommand run;
+  auto* run_cmd = app.add_subcommand("run", "Run pipelines or tasks and everything they need");
+  run_cmd->add_option("targets", run.targets,
+                      "Pipelines, tasks, or matrix instances such as image[service=api]; "
+                      "default: the pipeline named 'default'");
+  run_cmd->add_option("-j,--jobs", run.jobs, "Run at most N tasks at once (default: CPU cores)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_flag("-k,--keep-going", run.keep_going,
+                    "On a failure keep running everything that does not depend on it");
+  run_cmd->add_flag("-n,--dry-run", run.dry_run, "Print the plan (order, parallel waves, skipped tasks); run nothing");
+  run_cmd->add_option("-i,--input", run.inputs, "Set a pipeline input, e.g. --input environment=staging")
+      ->type_name("NAME=VALUE");
+  run_cmd->footer(
+      "Examples:\n"
+      "  taskr run ci\n"
+      "  taskr run deploy --input environment=production\n"
+      "  taskr run 'scan[service=api]' --jobs 4 --keep-going\n"
+      "  taskr run ci --dry-run");
+
+  app.add_subcommand("list", "List pipelines and tasks");
+  std::vector<std::string> graph_targets;
+  std::string graph_format = "dot";
+  auto* graph_cmd = app.add_subcommand("graph", "Print the task graph (default: every task)");
+  graph_cmd->add_option("targets", graph_targets, "Pipelines or tasks to include");
+  graph_cmd->add_option("--format", graph_format, "dot, mermaid or json")
+      ->check(CLI::IsMember({"dot", "mermaid", "json"}));
+  graph_cmd->footer("Example:\n  taskr graph ci --format mermaid");
+  app.add_subcommand("validate", "Check pipeline.toml and exit: 0 when valid, 2 with errors");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!g.directory.empty()) {
+    std::error_code ec;
+    std::filesystem::current_path(g.directory, ec);
+    if (ec) {
+      fmt::print(stderr, "taskr: -C {}: {}\n", g.directory, ec.message());
+      return kExitUsage;
+    }
+  }
+  if (app.got_subcommand("run")) return CmdRun(g, std::move(run));
+  if (app.got_subcommand("list")) return CmdList(g);
+  if (app.got_subcommand("graph")) return CmdGraph(g, graph_targets, graph_format);
+  if (app.got_subcommand("validate")) return CmdValidate(g);
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace taskr
+
+int main(int argc, char** argv) {
+  // A closed stdout (taskr ... | head) must not kill us halfway through a run.
+  signal(SIGPIPE, SIG_IGN);
+  static char buffer[1 << 16];
+  if (!isatty(STDOUT_FILENO)) setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  try {
+    int code = taskr::Main(argc, argv);
+    std::fflush(stdout);
+    return code;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "taskr: internal error: {}\n", e.what());
+    return taskr::kExitInternal;
+  }
+}

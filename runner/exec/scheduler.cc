@@ -1,0 +1,723 @@
+#include "runner/exec/scheduler.h"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "runner/exec/output_file.h"
+#include "runner/os/event_loop.h"
+#include "runner/os/subprocess.h"
+
+extern char** environ;
+
+namespace taskr {
+
+const char* StateName(TaskState state) {
+  switch (state) {
+    case TaskState::kPending: return "pending";
+    case TaskState::kRunning: return "running";
+    case TaskState::kSucceeded: return "succeeded";
+    case TaskState::kFailed: return "failed";
+    case TaskState::kSkipped: return "skipped";
+    case TaskState::kCancelled: return "cancelled";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr size_t kTailBytes = 16 * 1024;
+constexpr auto kLockPollInterval = std::chrono::milliseconds(50);
+constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr auto kMaxRetryDelay = std::chrono::minutes(5);
+
+// Names taskr sets for every task; inherited values from an outer taskr are dropped.
+constexpr std::string_view kReservedEnv[] = {"TASKR_OUTPUT", "TASKR_SUMMARY", "TASKR_TASK",
+                                             "TASKR_WORKSPACE", "TASKR_RUN_DIR"};
+
+std::string_view EnvName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+
+std::string FileSafe(std::string_view id) {
+  std::string out(id);
+  for (char& c : out) {
+    if (c == '/' || c == '\0') c = '_';
+  }
+  return out;
+}
+
+std::string ReadFile(const std::filesystem::path& path, bool* exists) {
+  std::ifstream in(path, std::ios::binary);
+  *exists = static_cast<bool>(in);
+  if (!in) return "";
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// GroupLockName keeps a concurrency group name usable as a file name.
+std::string GroupLockName(std::string_view group) {
+  std::string out;
+  for (char c : group) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
+               ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+               : '_';
+  }
+  return out + ".lock";
+}
+
+}  // namespace
+
+struct Scheduler::Impl {
+  // Per-node run state; indexed by NodeId like results.
+  struct NodeRun {
+    uint32_t pending_needs = 0;
+    bool selected = false;
+    bool failed_upstream = false;  // something it needs, directly or not, failed
+    std::unique_ptr<Subprocess> proc;
+    std::unique_ptr<SpawnSpec> spawn;  // prepared once, reused by retries
+    TimerId timeout_timer = 0, kill_timer = 0, retry_timer = 0, lock_timer = 0;
+    int log_fd = -1;
+    bool stop_requested = false;  // killed because the run is being cancelled
+    bool timed_out = false;
+    bool waiting = false;          // for a concurrency group or a retry
+    std::string group;             // concurrency group, once rendered
+    int lock_fd = -1;
+    Clock::time_point attempt_start{};
+  };
+
+  // A concurrency group: one holder at a time in this process, FIFO waiters.
+  struct Group {
+    bool held = false;
+    std::deque<NodeId> waiters;
+  };
+
+  Impl(const Pipeline& p, const Graph& g, const Selection& s, const Contexts& c, RunOptions o,
+       Reporter& r)
+      : pipeline(p), graph(g), selection(s), contexts(c), options(std::move(o)), reporter(r) {}
+
+  const Pipeline& pipeline;
+  const Graph& graph;
+  const Selection& selection;
+  const Contexts& contexts;
+  RunOptions options;
+  Reporter& reporter;
+
+  EventLoop loop;
+  std::vector<TaskResult> results;
+  std::vector<NodeRun> runs;
+  std::deque<NodeId> ready;
+  std::map<std::string, Group> groups;
+  std::vector<int> free_slots;
+  std::vector<std::string> base_env;
+  std::vector<std::string> workspace_env;
+  std::string workspace;
+  int running = 0;      // children alive
+  int in_flight = 0;    // started but not finished: running, waiting for a lock or a retry
+  size_t remaining = 0;
+  bool cancelling = false;
+  bool interrupted = false;
+  int interrupts = 0;
+  std::string cancel_reason;
+  TimerId tick_timer = 0;
+  Clock::time_point run_start;
+  std::vector<pid_t> leftover_groups;  // groups whose output stayed open after exit
+
+  // ---- setup ----
+
+  Status Prepare() {
+    results.assign(graph.nodes().size(), TaskResult{});
+    runs.resize(graph.nodes().size());
+    for (NodeId id : selection.order) runs[id].selected = true;
+    for (NodeId id : selection.order) {
+      for (const auto& edge : graph.node(id).needs) {
+        if (runs[edge.node].selected) ++runs[id].pending_needs;
+      }
+      if (runs[id].pending_needs == 0) ready.push_back(id);
+    }
+    remaining = selection.order.size();
+    for (int i = options.jobs - 1; i >= 0; --i) free_slots.push_back(i);
+
+    std::error_code ec;
+    std::filesystem::create_directories(options.run_dir / "logs", ec);
+    std::filesystem::create_directories(options.run_dir / "out", ec);
+    if (ec) return Status::Error(fmt::format("cannot create {}: {}", options.run_dir.string(), ec.message()));
+    workspace = pipeline.root.string();
+    return BuildBaseEnv();
+  }
+
+  // BuildBaseEnv: taskr's environment, then the pipeline's [env], then the
+  // variables taskr sets for every task.
+  Status BuildBaseEnv() {
+    RootScope scope(contexts);
+    std::vector<std::string> pipeline_env;
+    for (const auto& e : pipeline.env) {
+      Result<std::string> value = e.value.Render(scope);
+      if (!value.ok()) return Status::Error(fmt::format("[env] {}: {}", e.name, value.status().message()));
+      pipeline_env.push_back(e.name + "=" + Mask(*value));
+    }
+    for (char** e = environ; *e; ++e) {
+      std::string_view name = EnvName(*e);
+      bool overridden = std::any_of(pipeline_env.begin(), pipeline_env.end(),
+                                    [&](const std::string& p) { return EnvName(p) == name; }) ||
+                        std::find(std::begin(kReservedEnv), std::end(kReservedEnv), name) != std::end(kReservedEnv);
+      if (!overridden) base_env.emplace_back(*e);
+    }
+    base_env.insert(base_env.end(), pipeline_env.begin(), pipeline_env.end());
+    base_env.push_back("TASKR_WORKSPACE=" + workspace);
+    base_env.push_back("TASKR_RUN_DIR=" + std::filesystem::absolute(options.run_dir).string());
+    return Status();
+  }
+
+  // ---- the main loop ----
+
+  int Run() {
+    run_start = Clock::now();
+    if (Status s = Prepare(); !s.ok()) {
+      reporter.Notice(s.message());
+      return 2;
+    }
+    reporter.RunStarted(RunInfo{&graph, &selection, options.jobs, options.run_dir.string()});
+    loop.OnSignals({SIGINT, SIGTERM, SIGHUP}, [this](int signal) { OnSignal(signal); });
+    if (options.ticks) ScheduleTick();
+    loop.Post([this] { Pump(); });
+    loop.Run();
+    CleanUpLeftovers();
+
+    RunTotals totals;
+    totals.wall = Clock::now() - run_start;
+    totals.interrupted = interrupted;
+    bool failed = false;
+    for (NodeId id : selection.order) {
+      const TaskResult& r = results[id];
+      switch (r.state) {
+        case TaskState::kSucceeded: ++totals.succeeded; break;
+        case TaskState::kFailed:
+          if (r.allowed_failure) {
+            ++totals.allowed_failures;
+          } else {
+            ++totals.failed;
+            failed = true;
+          }
+          break;
+        case TaskState::kSkipped: ++totals.skipped; break;
+        default: ++totals.cancelled; break;
+      }
+    }
+    reporter.RunFinished(totals, results);
+    if (interrupted) return 130;
+    return failed ? 1 : 0;
+  }
+
+  // Pump starts ready tasks while job slots are free, and ends the loop once
+  // nothing is left to do.
+  void Pump() {
+    while (!ready.empty() && running < options.jobs) {
+      NodeId id = ready.front();
+      ready.pop_front();
+      Start(id);
+    }
+    if (remaining == 0 && in_flight == 0) Finish();
+  }
+
+  void Finish() {
+    if (tick_timer) loop.CancelTimer(tick_timer);
+    tick_timer = 0;
+    loop.StopSignals();
+  }
+
+  void ScheduleTick() {
+    tick_timer = loop.After(kTickInterval, [this] {
+      reporter.Tick();
+      ScheduleTick();
+    });
+  }
+
+  // ---- deciding ----
+
+  NeedsStatus StatusOfNeeds(NodeId id) const {
+    NeedsStatus st;
+    st.cancelled = cancelling;
+    for (const auto& edge : graph.node(id).needs) {
+      const TaskResult& r = results[edge.node];
+      if (!r.Succeeded()) st.all_succeeded = false;
+      if ((r.state == TaskState::kFailed && !r.allowed_failure) || runs[edge.node].failed_upstream) {
+        st.any_failed = true;
+      }
+    }
+    return st;
+  }
+
+  // NeedsValue builds the `needs` context: needs.<task>.outputs and .result.
+  Value NeedsValue(NodeId id) const {
+    const TaskNode& node = graph.node(id);
+    if (node.needs.empty()) return Value(ValueObject{});
+    ValueObject needs;
+    for (const auto& edge : node.needs) {
+      const TaskResult& r = results[edge.node];
+      const std::string& name = node.spec->needs[edge.need_index].task;
+      ValueObject entry;
+      entry.emplace("outputs", Value(r.outputs));
+      entry.emplace("result", Value(r.Succeeded() ? "success" : r.state == TaskState::kFailed ? "failure"
+                                                         : r.state == TaskState::kSkipped  ? "skipped"
+                                                                                           : "cancelled"));
+      needs.insert_or_assign(name, Value(std::move(entry)));
+    }
+    return Value(std::move(needs));
+  }
+
+  std::string UnsuccessfulNeeds(NodeId id) const {
+    std::vector<std::string> names;
+    for (const auto& edge : graph.node(id).needs) {
+      const TaskResult& r = results[edge.node];
+      if (!r.Succeeded()) names.push_back(fmt::format("{} {}", graph.node(edge.node).id, StateName(r.state)));
+    }
+    return fmt::format("{}", fmt::join(names, ", "));
+  }
+
+  // Start decides whether a ready task runs, then launches it.
+  void Start(NodeId id) {
+    const TaskNode& node = graph.node(id);
+    const TaskSpec& spec = *node.spec;
+    NeedsStatus status = StatusOfNeeds(id);
+    bool explicit_status = spec.condition && spec.condition->UsesStatusFunction();
+
+    if (interrupted) return Conclude(id, TaskState::kCancelled, "not started: the run was interrupted");
+    if (cancelling && !explicit_status) {
+      return Conclude(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
+    }
+    if (!explicit_status && !status.all_succeeded) {
+      return Conclude(id, TaskState::kSkipped, fmt::format("needs did not succeed: {}", UnsuccessfulNeeds(id)));
+    }
+    TaskScope scope(contexts, node, NeedsValue(id), status);
+    if (spec.condition) {
+      Result<Value> cond = spec.condition->Evaluate(scope);
+      if (!cond.ok()) return Conclude(id, TaskState::kFailed, fmt::format("if: {}", cond.status().message()));
+      if (!cond->Truthy()) {
+        return Conclude(id, TaskState::kSkipped, fmt::format("if: {} was false", spec.condition->text()));
+      }
+    }
+    if (!spec.uses.empty()) {
+      return Conclude(id, TaskState::kFailed,
+                      fmt::format("plugin '{}' is not available: no plugin by that name is installed", spec.uses));
+    }
+    Status prepared = PrepareSpawn(id, scope);
+    if (!prepared.ok()) return Conclude(id, TaskState::kFailed, prepared.message());
+
+    ++in_flight;
+    results[id].state = TaskState::kRunning;
+    if (spec.concurrency) {
+      Result<std::string> group = spec.concurrency->Render(scope);
+      if (!group.ok()) return Finished(id, TaskState::kFailed, fmt::format("concurrency: {}", group.status().message()));
+      runs[id].group = *group;
+      return JoinGroup(id);
+    }
+    Launch(id);
+  }
+
+  // PrepareSpawn renders the script, env and working directory once per task.
+  Status PrepareSpawn(NodeId id, const TaskScope& scope) {
+    const TaskSpec& spec = *graph.node(id).spec;
+    auto spawn = std::make_unique<SpawnSpec>();
+    Result<std::string> script = spec.run->Render(scope);
+    if (!script.ok()) return Status::Error(fmt::format("run: {}", script.status().message()));
+    spawn->argv = spec.shell.empty() ? pipeline.shell : spec.shell;
+    spawn->argv.push_back(std::move(*script));
+
+    std::vector<std::string> extra;
+    for (const auto& e : spec.env) {
+      Result<std::string> value = e.value.Render(scope);
+      if (!value.ok()) return Status::Error(fmt::format("env {}: {}", e.name, value.status().message()));
+      extra.push_back(e.name + "=" + *value);
+    }
+    std::string out_dir = (options.run_dir / "out").string();
+    extra.push_back(fmt::format("TASKR_OUTPUT={}/{}.out", out_dir, id));
+    extra.push_back(fmt::format("TASKR_SUMMARY={}/{}.md", out_dir, id));
+    extra.push_back("TASKR_TASK=" + graph.node(id).id);
+    if (spec.env.empty()) {
+      spawn->env.reserve(base_env.size() + extra.size());
+      spawn->env = base_env;
+    } else {
+      for (const auto& b : base_env) {
+        std::string_view name = EnvName(b);
+        bool overridden = std::any_of(spec.env.begin(), spec.env.end(), [&](const EnvEntry& e) { return e.name == name; });
+        if (!overridden) spawn->env.push_back(b);
+      }
+    }
+    for (auto& e : extra) spawn->env.push_back(std::move(e));
+
+    if (spec.cwd) {
+      Result<std::string> cwd = spec.cwd->Render(scope);
+      if (!cwd.ok()) return Status::Error(fmt::format("cwd: {}", cwd.status().message()));
+      std::filesystem::path dir = *cwd;
+      spawn->cwd = dir.is_absolute() ? dir.string() : (std::filesystem::path(workspace) / dir).string();
+    } else {
+      spawn->cwd = workspace;
+    }
+    runs[id].spawn = std::move(spawn);
+    return Status();
+  }
+
+  // ---- concurrency groups ----
+
+  void JoinGroup(NodeId id) {
+    Group& g = groups[runs[id].group];
+    if (g.held) {
+      runs[id].waiting = true;
+      g.waiters.push_back(id);
+      return;
+    }
+    g.held = true;
+    AcquireGroupLock(id, /*announced=*/false);
+  }
+
+  // AcquireGroupLock takes the group's lock file, which other taskr processes
+  // share; it polls rather than blocks so the loop keeps running.
+  void AcquireGroupLock(NodeId id, bool announced) {
+    NodeRun& run = runs[id];
+    if (run.lock_fd < 0) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.lock_dir, ec);
+      std::string path = (options.lock_dir / GroupLockName(run.group)).string();
+      run.lock_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (run.lock_fd < 0) {
+        return Finished(id, TaskState::kFailed, fmt::format("concurrency group '{}': cannot open {}: {}", run.group, path, strerror(errno)));
+      }
+    }
+    if (flock(run.lock_fd, LOCK_EX | LOCK_NB) == 0) {
+      run.waiting = false;
+      return Launch(id);
+    }
+    if (!announced) {
+      reporter.Notice(fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
+                                  graph.node(id).id, run.group));
+    }
+    run.waiting = true;
+    run.lock_timer = loop.After(kLockPollInterval, [this, id] {
+      runs[id].lock_timer = 0;
+      AcquireGroupLock(id, true);
+    });
+  }
+
+  void LeaveGroup(NodeId id) {
+    NodeRun& run = runs[id];
+    if (run.group.empty()) return;
+    if (run.lock_fd >= 0) {
+      close(run.lock_fd);  // releases the flock
+      run.lock_fd = -1;
+    }
+    Group& g = groups[run.group];
+    run.group.clear();
+    if (g.waiters.empty()) {
+      g.held = false;
+      return;
+    }
+    NodeId next = g.waiters.front();
+    g.waiters.pop_front();
+    loop.Post([this, next] {
+      if (cancelling && !results[next].Succeeded()) {
+        LeaveGroupAndCancel(next);
+        return;
+      }
+      AcquireGroupLock(next, false);
+    });
+  }
+
+  void LeaveGroupAndCancel(NodeId id) {
+    runs[id].waiting = false;
+    Finished(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
+  }
+
+  // ---- running ----
+
+  void Launch(NodeId id) {
+    NodeRun& run = runs[id];
+    TaskResult& result = results[id];
+    const TaskSpec& spec = *graph.node(id).spec;
+    ++running;
+    ++result.attempts;
+    run.attempt_start = Clock::now();
+    if (result.start == Clock::time_point{}) result.start = run.attempt_start;
+    if (!free_slots.empty()) {
+      result.slot = free_slots.back();
+      free_slots.pop_back();
+    }
+    run.timed_out = false;
+    std::error_code ignored;
+    std::filesystem::remove(OutputPath(id), ignored);
+    reporter.TaskStarted(id, result.attempts);
+    if (result.attempts > 1) WriteLog(id, fmt::format("--- attempt {} of {} ---\n", result.attempts, spec.retries + 1));
+
+    auto proc = Subprocess::Spawn(
+        loop, *run.spawn, [this, id](std::string_view chunk) { OnOutput(id, chunk); },
+        [this, id](ExitStatus status) { OnExit(id, status); });
+    if (!proc.ok()) {
+      --running;
+      ReleaseSlot(id);
+      return Finished(id, TaskState::kFailed, proc.status().message());
+    }
+    run.proc = std::move(*proc);
+    if (spec.timeout.count() > 0) {
+      run.timeout_timer = loop.After(spec.timeout, [this, id] {
+        runs[id].timeout_timer = 0;
+        runs[id].timed_out = true;
+        Kill(id);
+      });
+    }
+  }
+
+  void OnOutput(NodeId id, std::string_view chunk) {
+    std::string masked = Mask(chunk);
+    WriteLog(id, masked);
+    std::string& tail = results[id].log_tail;
+    tail += masked;
+    if (tail.size() > 2 * kTailBytes) tail.erase(0, tail.size() - kTailBytes);
+    reporter.TaskOutput(id, masked);
+  }
+
+  void WriteLog(NodeId id, std::string_view text) {
+    NodeRun& run = runs[id];
+    TaskResult& result = results[id];
+    if (run.log_fd < 0) {
+      if (result.log_path.empty()) {
+        result.log_path = (options.run_dir / "logs" / (FileSafe(graph.node(id).id) + ".log")).string();
+      }
+      run.log_fd = open(result.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (run.log_fd < 0) return;
+    }
+    while (!text.empty()) {
+      ssize_t n = write(run.log_fd, text.data(), text.size());
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        return;  // a full disk costs the log, not the run
+      }
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  std::string Mask(std::string_view text) const {
+    std::string out(text);
+    for (const auto& secret : contexts.SecretValues()) {
+      for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
+        out.replace(pos, secret.size(), "***");
+      }
+    }
+    return out;
+  }
+
+  std::filesystem::path OutputPath(NodeId id) const { return options.run_dir / "out" / fmt::format("{}.out", id); }
+
+  void Kill(NodeId id) {
+    NodeRun& run = runs[id];
+    if (!run.proc) return;
+    run.proc->Signal(SIGTERM);
+    if (run.kill_timer == 0) {
+      run.kill_timer = loop.After(options.kill_grace, [this, id] {
+        runs[id].kill_timer = 0;
+        if (runs[id].proc) runs[id].proc->Signal(SIGKILL);
+      });
+    }
+  }
+
+  void OnExit(NodeId id, ExitStatus status) {
+    NodeRun& run = runs[id];
+    TaskResult& result = results[id];
+    const TaskSpec& spec = *graph.node(id).spec;
+    --running;
+    result.end = Clock::now();
+    result.exit_code = status.exit_code;
+    result.signal = status.signal;
+    result.timed_out = run.timed_out;
+    if (run.timeout_timer) loop.CancelTimer(run.timeout_timer);
+    if (run.kill_timer) loop.CancelTimer(run.kill_timer);
+    run.timeout_timer = run.kill_timer = 0;
+    ReleaseSlot(id);
+    if (!run.proc) return;
+    if (kill(-run.proc->pid(), 0) == 0) leftover_groups.push_back(run.proc->pid());
+    run.proc.reset();
+    if (run.log_fd >= 0) {
+      close(run.log_fd);
+      run.log_fd = -1;
+    }
+
+    std::string failure;
+    if (run.timed_out) {
+      failure = fmt::format("timed out after {}", FormatDurationMs(spec.timeout));
+    } else if (status.signal) {
+      failure = fmt::format("killed by {}", SignalName(status.signal));
+    } else if (status.exit_code != 0) {
+      failure = fmt::format("exit code {}", status.exit_code);
+    } else if (Status s = ReadOutputs(id); !s.ok()) {
+      failure = s.message();
+    }
+    LeaveGroup(id);
+
+    if (failure.empty()) {
+      Finished(id, TaskState::kSucceeded, "");
+    } else if (run.stop_requested) {
+      Finished(id, TaskState::kCancelled, fmt::format("stopped: {}", cancel_reason));
+    } else if (result.attempts <= spec.retries && !cancelling) {
+      Retry(id, failure);
+    } else {
+      Finished(id, TaskState::kFailed, failure);
+    }
+    Pump();
+  }
+
+  Status ReadOutputs(NodeId id) {
+    bool exists = false;
+    std::string text = ReadFile(OutputPath(id), &exists);
+    if (!exists) return Status();
+    Result<ValueObject> outputs = ParseOutputFile(text);
+    if (!outputs.ok()) return outputs.status();
+    results[id].outputs = std::move(*outputs);
+    return Status();
+  }
+
+  void Retry(NodeId id, const std::string& failure) {
+    const TaskSpec& spec = *graph.node(id).spec;
+    TaskResult& result = results[id];
+    auto delay = spec.retry_delay * (1 << std::min(result.attempts - 1, 16));
+    delay = std::min<std::chrono::milliseconds>(delay, kMaxRetryDelay);
+    result.reason = failure;
+    reporter.TaskRetrying(id, result, delay);
+    runs[id].waiting = true;
+    runs[id].retry_timer = loop.After(delay, [this, id] {
+      runs[id].retry_timer = 0;
+      runs[id].waiting = false;
+      if (cancelling) {
+        Finished(id, TaskState::kCancelled, fmt::format("not retried: {}", cancel_reason));
+        Pump();
+        return;
+      }
+      if (graph.node(id).spec->concurrency) {
+        runs[id].group = *graph.node(id).spec->concurrency->Render(
+            TaskScope(contexts, graph.node(id), NeedsValue(id), StatusOfNeeds(id)));
+        JoinGroup(id);
+      } else {
+        Launch(id);
+      }
+    });
+  }
+
+  // ReleaseSlot gives the job slot back; results[id].slot keeps the last one used.
+  void ReleaseSlot(NodeId id) {
+    if (results[id].slot >= 0) free_slots.push_back(results[id].slot);
+  }
+
+  // Finished ends a task that was started (in_flight).
+  void Finished(NodeId id, TaskState state, std::string reason) {
+    --in_flight;
+    runs[id].spawn.reset();
+    Conclude(id, state, std::move(reason));
+  }
+
+  // Conclude records a final state and makes dependents ready.
+  void Conclude(NodeId id, TaskState state, std::string reason) {
+    TaskResult& result = results[id];
+    const TaskSpec& spec = *graph.node(id).spec;
+    result.state = state;
+    result.reason = std::move(reason);
+    if (result.end == Clock::time_point{} && result.start != Clock::time_point{}) result.end = Clock::now();
+    if (state == TaskState::kFailed && spec.allow_failure) result.allowed_failure = true;
+    if (state == TaskState::kSucceeded) result.log_tail.clear();
+    --remaining;
+    reporter.TaskFinished(id, result);
+
+    bool failed = state == TaskState::kFailed && !result.allowed_failure;
+    if (failed && !options.keep_going && !cancelling) {
+      CancelRun(fmt::format("{} failed", graph.node(id).id));
+    }
+    bool upstream = failed || runs[id].failed_upstream;
+    for (NodeId d : graph.node(id).dependents) {
+      NodeRun& dep = runs[d];
+      if (!dep.selected) continue;
+      dep.failed_upstream |= upstream;
+      if (--dep.pending_needs == 0) ready.push_back(d);
+    }
+  }
+
+  // ---- cancellation ----
+
+  void CancelRun(std::string reason) {
+    cancelling = true;
+    cancel_reason = std::move(reason);
+    for (NodeId id : selection.order) {
+      NodeRun& run = runs[id];
+      if (run.proc) {
+        run.stop_requested = true;
+        Kill(id);
+      }
+    }
+    // Waiters for a retry or a lock are concluded as cancelled when their timer fires.
+    for (NodeId id : selection.order) {
+      NodeRun& run = runs[id];
+      if (run.waiting && run.retry_timer) {
+        loop.CancelTimer(run.retry_timer);
+        run.retry_timer = 0;
+        run.waiting = false;
+        Finished(id, TaskState::kCancelled, fmt::format("not retried: {}", cancel_reason));
+      } else if (run.waiting && run.lock_timer) {
+        loop.CancelTimer(run.lock_timer);
+        run.lock_timer = 0;
+        run.waiting = false;
+        LeaveGroup(id);
+        Finished(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
+      }
+    }
+    loop.Post([this] { Pump(); });
+  }
+
+  void OnSignal(int signal) {
+    ++interrupts;
+    if (interrupts == 1) {
+      interrupted = true;
+      reporter.Notice(fmt::format("{}: stopping {} running task{} (again to kill them now)",
+                                  SignalName(signal), running, running == 1 ? "" : "s"));
+      CancelRun(fmt::format("interrupted by {}", SignalName(signal)));
+      return;
+    }
+    reporter.Notice(fmt::format("{} again: killing every task now", SignalName(signal)));
+    for (NodeId id : selection.order) {
+      if (runs[id].proc) runs[id].proc->Signal(SIGKILL);
+    }
+  }
+
+  // CleanUpLeftovers stops background processes that tasks left behind, so no
+  // orphan outlives the run.
+  void CleanUpLeftovers() {
+    bool any = false;
+    for (pid_t pgid : leftover_groups) {
+      if (kill(-pgid, SIGTERM) == 0) any = true;
+    }
+    if (!any) return;
+    usleep(100 * 1000);
+    for (pid_t pgid : leftover_groups) kill(-pgid, SIGKILL);
+  }
+
+  static std::string FormatDurationMs(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
+    if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+    return fmt::format("{}ms", ms);
+  }
+};
+
+Scheduler::Scheduler(const Pipeline& pipeline, const Graph& graph, const Selection& selection,
+                     const Contexts& contexts, RunOptions options, Reporter& reporter)
+    : impl_(std::make_unique<Impl>(pipeline, graph, selection, contexts, std::move(options), reporter)) {}
+Scheduler::~Scheduler() = default;
+
+int Scheduler::Run() { return impl_->Run(); }
+const std::vector<TaskResult>& Scheduler::results() const { return impl_->results; }
+
+}  // namespace taskr

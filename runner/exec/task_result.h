@@ -1,0 +1,50 @@
+// TaskResult is what became of one task instance in a run.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "runner/model/value.h"
+
+namespace taskr {
+
+/// TaskState is where a task instance is in its life.
+enum class TaskState {
+  kPending,    // waiting for its needs
+  kRunning,    // started (or waiting for its concurrency group)
+  kSucceeded,  // exited 0
+  kFailed,     // exited non-zero, was killed, timed out, or could not start
+  kSkipped,    // its `if` was false, or a need did not succeed
+  kCancelled,  // stopped or never started because the run was cancelled
+};
+
+/// StateName is "pending", "running", "succeeded", "failed", "skipped" or "cancelled".
+const char* StateName(TaskState state);
+
+using Clock = std::chrono::steady_clock;
+
+/// TaskResult is the outcome of one task instance.
+struct TaskResult {
+  TaskState state = TaskState::kPending;
+  bool allowed_failure = false;  // failed, but allow_failure keeps the run green
+  int exit_code = -1;
+  int signal = 0;
+  bool timed_out = false;
+  int attempts = 0;
+  Clock::time_point start{};  // first attempt's start; epoch when it never ran
+  Clock::time_point end{};
+  std::string reason;     // one line: why it failed, was skipped or was cancelled
+  ValueObject outputs;    // from $TASKR_OUTPUT
+  std::string log_path;   // "" when the task printed nothing
+  std::string log_tail;   // the end of its output, for failure reports
+  int slot = -1;          // the job slot it ran in, for the trace
+
+  /// Succeeded counts allowed failures as success, as dependents see them.
+  bool Succeeded() const {
+    return state == TaskState::kSucceeded || (state == TaskState::kFailed && allowed_failure);
+  }
+  /// Duration is end - start, zero when it never ran.
+  Clock::duration Duration() const { return start == Clock::time_point{} ? Clock::duration{} : end - start; }
+};
+
+}  // namespace taskr

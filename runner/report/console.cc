@@ -1,0 +1,198 @@
+#include "runner/report/console.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace taskr {
+
+namespace {
+
+constexpr const char* kRed = "31";
+constexpr const char* kGreen = "32";
+constexpr const char* kYellow = "33";
+constexpr const char* kDim = "2";
+constexpr const char* kBold = "1";
+
+// LastLines returns at most `n` final lines of `text`, and whether it cut any.
+std::string_view LastLines(std::string_view text, int n, bool* cut) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  size_t pos = text.size();
+  for (int i = 0; i < n; ++i) {
+    size_t nl = text.rfind('\n', pos == 0 ? 0 : pos - 1);
+    if (nl == std::string_view::npos || pos == 0) {
+      *cut = false;
+      return text;
+    }
+    pos = nl;
+  }
+  *cut = true;
+  return text.substr(pos + 1);
+}
+
+}  // namespace
+
+std::string FormatDuration(Clock::duration d) {
+  double s = std::chrono::duration<double>(d).count();
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  auto whole = static_cast<long>(s);
+  if (whole < 3600) return fmt::format("{}m{:02}s", whole / 60, whole % 60);
+  return fmt::format("{}h{:02}m", whole / 3600, (whole % 3600) / 60);
+}
+
+std::string ConsoleReporter::Paint(std::string_view text, const char* code) const {
+  if (!style_.color) return std::string(text);
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+void ConsoleReporter::ClearStatus() {
+  if (!status_shown_) return;
+  std::fputs("\r\x1b[K", out_);
+  status_shown_ = false;
+}
+
+void ConsoleReporter::RunStarted(const RunInfo& info) {
+  info_ = info;
+  total_ = info.selection->order.size();
+  for (NodeId id : info.selection->order) {
+    id_width_ = std::max(id_width_, info.graph->node(id).id.size());
+  }
+  id_width_ = std::min<size_t>(id_width_, 40);
+  fmt::print(out_, "taskr: {} — {} task{}, {} job{}\n", info.selection->description, total_,
+             total_ == 1 ? "" : "s", info.jobs, info.jobs == 1 ? "" : "s");
+}
+
+void ConsoleReporter::TaskStarted(NodeId node, int attempt) {
+  (void)attempt;
+  running_.emplace(node, Clock::now());
+}
+
+void ConsoleReporter::TaskRetrying(NodeId node, const TaskResult& result, Clock::duration delay) {
+  ClearStatus();
+  running_.erase(node);
+  fmt::print(out_, "{} {:<{}}  attempt {} failed ({}); retrying in {}\n", Paint("retry    ", kYellow),
+             info_.graph->node(node).id, id_width_, result.attempts, result.reason, FormatDuration(delay));
+}
+
+void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
+  ClearStatus();
+  running_.erase(node);
+  ++finished_;
+  const std::string& id = info_.graph->node(node).id;
+  std::string duration = r.start == Clock::time_point{} ? "" : FormatDuration(r.Duration());
+  std::string label;
+  std::string detail = r.reason;
+  switch (r.state) {
+    case TaskState::kSucceeded: label = Paint("ok       ", kGreen); break;
+    case TaskState::kFailed:
+      if (r.allowed_failure) {
+        label = Paint("allowed  ", kYellow);
+        detail += " (allow_failure)";
+      } else {
+        label = Paint("FAILED   ", kRed);
+      }
+      break;
+    case TaskState::kSkipped: label = Paint("skipped  ", kDim); break;
+    default: label = Paint("cancelled", kDim); break;
+  }
+  if (r.attempts > 1) detail += fmt::format("{}after {} attempts", detail.empty() ? "" : ", ", r.attempts);
+  std::string line = fmt::format("{} {:<{}}  {:>6}", label, id, id_width_, duration);
+  if (!detail.empty()) line += "  " + detail;
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  fmt::print(out_, "{}\n", line);
+  if (style_.live) std::fflush(out_);
+}
+
+void ConsoleReporter::Notice(std::string_view message) {
+  ClearStatus();
+  fmt::print(out_, "taskr: {}\n", message);
+  std::fflush(out_);
+}
+
+void ConsoleReporter::Tick() {
+  if (!style_.live || running_.empty()) return;
+  auto now = Clock::now();
+  std::string line = fmt::format("[{}/{}] ", finished_, total_);
+  bool first = true;
+  for (const auto& [node, start] : running_) {
+    std::string item = fmt::format("{}{} {}", first ? "" : ", ", info_.graph->node(node).id,
+                                   FormatDuration(now - start));
+    if (line.size() + item.size() > 110) {
+      line += fmt::format(" +{} more", running_.size());
+      break;
+    }
+    line += item;
+    first = false;
+  }
+  fmt::print(out_, "\r\x1b[K{}", Paint(line, kDim));
+  std::fflush(out_);
+  status_shown_ = true;
+}
+
+void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) {
+  // Root causes first: failures nothing upstream explains, in the order they happened.
+  std::vector<NodeId> failed;
+  for (NodeId id : info_.selection->order) {
+    if (results[id].state == TaskState::kFailed && !results[id].allowed_failure) failed.push_back(id);
+  }
+  auto has_failed_ancestor = [&](NodeId id) {
+    std::vector<NodeId> stack = {id};
+    std::vector<char> seen(results.size(), 0);
+    while (!stack.empty()) {
+      NodeId n = stack.back();
+      stack.pop_back();
+      for (const auto& edge : info_.graph->node(n).needs) {
+        if (seen[edge.node]) continue;
+        seen[edge.node] = 1;
+        if (results[edge.node].state == TaskState::kFailed) return true;
+        stack.push_back(edge.node);
+      }
+    }
+    return false;
+  };
+  std::vector<std::pair<bool, NodeId>> ordered;
+  for (NodeId id : failed) ordered.emplace_back(has_failed_ancestor(id), id);
+  std::stable_sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return !a.first;
+    return results[a.second].end < results[b.second].end;
+  });
+  for (const auto& [downstream, id] : ordered) {
+    const TaskResult& r = results[id];
+    std::string title = fmt::format("{} {}: {}", downstream ? "then failed:" : "failed:",
+                                    info_.graph->node(id).id, r.reason);
+    fmt::print(out_, "\n{}\n", Paint(title, kBold));
+    if (r.log_tail.empty()) {
+      fmt::print(out_, "  (no output)\n");
+      continue;
+    }
+    bool cut = false;
+    std::string_view tail = LastLines(r.log_tail, style_.tail_lines, &cut);
+    if (cut) fmt::print(out_, "{}\n", Paint(fmt::format("  … last {} lines of {}", style_.tail_lines, r.log_path), kDim));
+    size_t pos = 0;
+    while (pos <= tail.size()) {
+      size_t nl = tail.find('\n', pos);
+      std::string_view line = tail.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      fmt::print(out_, "  {}\n", line);
+      if (nl == std::string_view::npos) break;
+      pos = nl + 1;
+    }
+    if (!cut) fmt::print(out_, "{}\n", Paint(fmt::format("  full log: {}", r.log_path), kDim));
+  }
+}
+
+void ConsoleReporter::RunFinished(const RunTotals& t, const std::vector<TaskResult>& results) {
+  ClearStatus();
+  PrintFailureTails(results);
+  std::string summary = fmt::format("{} succeeded, {} failed", t.succeeded, t.failed);
+  if (t.allowed_failures) summary += fmt::format(", {} allowed to fail", t.allowed_failures);
+  summary += fmt::format(", {} skipped", t.skipped);
+  if (t.cancelled) summary += fmt::format(", {} cancelled", t.cancelled);
+  summary += fmt::format(" in {}", FormatDuration(t.wall));
+  if (t.interrupted) summary += " (interrupted)";
+  const char* color = t.failed || t.interrupted ? kRed : kGreen;
+  fmt::print(out_, "\n{} {}\n", Paint("taskr:", kBold), Paint(summary, color));
+  std::fflush(out_);
+}
+
+}  // namespace taskr

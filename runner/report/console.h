@@ -1,0 +1,52 @@
+// ConsoleReporter prints a run for a person: one line per finished task, a
+// live status line of running tasks on a terminal, and at the end the log
+// tails of failed tasks (root causes first) and a one-line summary.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "runner/report/reporter.h"
+
+namespace taskr {
+
+/// ConsoleStyle says how the console may draw.
+struct ConsoleStyle {
+  bool live = false;   // a terminal: redraw a status line of running tasks
+  bool color = false;  // ANSI colours (off with NO_COLOR or off a terminal)
+  int tail_lines = 20;  // lines of a failed task's log shown at the end
+};
+
+/// ConsoleReporter writes to `out` (normally stdout).
+class ConsoleReporter : public Reporter {
+ public:
+  ConsoleReporter(std::FILE* out, ConsoleStyle style) : out_(out), style_(style) {}
+
+  void RunStarted(const RunInfo& info) override;
+  void TaskStarted(NodeId node, int attempt) override;
+  void TaskRetrying(NodeId node, const TaskResult& result, Clock::duration delay) override;
+  void TaskFinished(NodeId node, const TaskResult& result) override;
+  void Notice(std::string_view message) override;
+  void Tick() override;
+  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
+
+ private:
+  void ClearStatus();
+  void PrintFailureTails(const std::vector<TaskResult>& results);
+  std::string Paint(std::string_view text, const char* code) const;
+
+  std::FILE* out_;
+  ConsoleStyle style_;
+  RunInfo info_;
+  std::map<NodeId, Clock::time_point> running_;
+  size_t finished_ = 0;
+  size_t total_ = 0;
+  size_t id_width_ = 0;
+  bool status_shown_ = false;
+};
+
+/// FormatDuration renders "0.4s", "12.3s", "2m05s" or "1h02m".
+std::string FormatDuration(Clock::duration d);
+
+}  // namespace taskr
