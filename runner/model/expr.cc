@@ -29,20 +29,21 @@ enum class Function {
 /// ExprNode is one node of the immutable syntax tree.
 struct ExprNode {
   enum class Kind {
-    kLiteral,       // `value`
-    kContext,       // the root context `name`, written at `offset`
-    kIndex,         // operands[0][operands[1]]; `a.b` is a['b']
-    kFilter,        // operands[0].* (or operands[0][*])
-    kNot,           // !operands[0]
-    kAnd,           // operands[0] && operands[1] && ...
-    kOr,            // operands[0] || operands[1] || ...
-    kEqual,         // operands[0] == operands[1], and so on for the comparisons
-    kNotEqual,      //
-    kLess,          //
-    kLessEqual,     //
-    kGreater,       //
-    kGreaterEqual,  //
-    kCall,          // function(operands...), its name written at `offset`
+    kLiteral,  // `value`
+    kContext,  // the root context `name`, written at `offset`
+    kIndex,    // operands[0][operands[1]]; `a.b` is a['b']
+    kFilter,   // operands[0].* (or operands[0][*])
+    kNot,      // !operands[0]
+    kAnd,      // operands[0] && operands[1] && ...
+    kOr,       // operands[0] || operands[1] || ...
+    // The comparisons: operands[0] == operands[1], and so on.
+    kEqual,
+    kNotEqual,
+    kLess,
+    kLessEqual,
+    kGreater,
+    kGreaterEqual,
+    kCall,  // function(operands...), its name written at `offset`
   };
 
   Kind kind = Kind::kLiteral;
