@@ -33,7 +33,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(data_).ok());
   }
@@ -55,8 +55,8 @@ class [[nodiscard]] Result {
 }  // namespace taskr
 
 /// TASKR_RETURN_IF_ERROR returns the Status of `expr` from the enclosing function when it failed.
-#define TASKR_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::taskr::Status taskr_status_ = (expr);  \
+#define TASKR_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::taskr::Status taskr_status_ = (expr);        \
     if (!taskr_status_.ok()) return taskr_status_; \
   } while (0)

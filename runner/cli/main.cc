@@ -73,7 +73,8 @@ std::optional<Loaded> Load(const GlobalOptions& g) {
   return loaded;
 }
 
-std::optional<std::map<std::string, std::string>> ParseInputs(const std::vector<std::string>& given) {
+std::optional<std::map<std::string, std::string>> ParseInputs(
+    const std::vector<std::string>& given) {
   std::map<std::string, std::string> inputs;
   for (const auto& kv : given) {
     size_t eq = kv.find('=');
@@ -115,7 +116,8 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
     fmt::print(stderr, "taskr: {}\n", contexts.status().message());
     return kExitUsage;
   }
-  int jobs = cmd.jobs > 0 ? cmd.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int jobs =
+      cmd.jobs > 0 ? cmd.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (cmd.dry_run) {
     fmt::print("{}", DescribePlan(loaded->graph, *sel, **contexts, jobs));
     return kExitOk;
@@ -130,7 +132,8 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   const char* no_color = std::getenv("NO_COLOR");
   bool color_allowed = !(no_color && *no_color);
   bool github = ProcessEnv("GITHUB_ACTIONS").value_or("") == "true";
-  ConsoleReporter console(stdout, ConsoleStyle{.live = tty, .color = color_allowed && (tty || github)});
+  ConsoleReporter console(stdout,
+                          ConsoleStyle{.live = tty, .color = color_allowed && (tty || github)});
   ReporterList reporters;
   reporters.Add(&console);
 
@@ -165,7 +168,8 @@ int CmdList(const GlobalOptions& g) {
     for (const auto& pl : p.pipelines) {
       std::string tasks;
       for (const auto& t : pl.tasks) tasks += (tasks.empty() ? "" : ", ") + t;
-      std::string desc = pl.description.empty() ? tasks : fmt::format("{} ({})", pl.description, tasks);
+      std::string desc =
+          pl.description.empty() ? tasks : fmt::format("{} ({})", pl.description, tasks);
       out += fmt::format("  {:<{}}  {}\n", pl.name, width, desc);
     }
   }
@@ -182,16 +186,19 @@ int CmdList(const GlobalOptions& g) {
     if (!t.matrix.empty()) {
       std::string keys;
       for (const auto& axis : t.matrix) keys += (keys.empty() ? "" : ", ") + axis.key;
-      detail += fmt::format("{}[matrix: {}; {} instances]", detail.empty() ? "" : " ", keys, instances);
+      detail +=
+          fmt::format("{}[matrix: {}; {} instances]", detail.empty() ? "" : " ", keys, instances);
     }
     out += fmt::format("  {:<{}}  {}\n", t.name, width, detail);
-    while (out.back() == '\n' && out.size() > 1 && out[out.size() - 2] == ' ') out.erase(out.size() - 2, 1);
+    while (out.back() == '\n' && out.size() > 1 && out[out.size() - 2] == ' ')
+      out.erase(out.size() - 2, 1);
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }
 
-int CmdGraph(const GlobalOptions& g, const std::vector<std::string>& targets, const std::string& format) {
+int CmdGraph(const GlobalOptions& g, const std::vector<std::string>& targets,
+             const std::string& format) {
   auto loaded = Load(g);
   if (!loaded) return kExitUsage;
   std::vector<std::string> chosen = targets;
@@ -219,17 +226,21 @@ int CmdValidate(const GlobalOptions& g) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"taskr runs the task graph in pipeline.toml: in parallel, in order, with clear reports.",
-               "taskr"};
+  CLI::App app{
+      "taskr runs the task graph in pipeline.toml: in parallel, in order, with clear reports.",
+      "taskr"};
   app.set_version_flag("--version", std::string("taskr ") + TASKR_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
-      "Exit codes: 0 success, 1 a task failed, 2 bad usage or pipeline, 3 internal error, 130 interrupted.\n"
+      "Exit codes: 0 success, 1 a task failed, 2 bad usage or pipeline, 3 internal error, 130 "
+      "interrupted.\n"
       "Docs: docs/pipeline-reference.md");
   GlobalOptions g;
-  app.add_option("-C,--directory", g.directory, "Change to DIR before doing anything")->type_name("DIR");
-  app.add_option("-f,--file", g.file, "Read FILE instead of finding pipeline.toml upward")->type_name("FILE");
+  app.add_option("-C,--directory", g.directory, "Change to DIR before doing anything")
+      ->type_name("DIR");
+  app.add_option("-f,--file", g.file, "Read FILE instead of finding pipeline.toml upward")
+      ->type_name("FILE");
 
   RunCommand run;
   auto* run_cmd = app.add_subcommand("run", "Run pipelines or tasks and everything they need");
@@ -241,8 +252,11 @@ int Main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run_cmd->add_flag("-k,--keep-going", run.keep_going,
                     "On a failure keep running everything that does not depend on it");
-  run_cmd->add_flag("-n,--dry-run", run.dry_run, "Print the plan (order, parallel waves, skipped tasks); run nothing");
-  run_cmd->add_option("-i,--input", run.inputs, "Set a pipeline input, e.g. --input environment=staging")
+  run_cmd->add_flag("-n,--dry-run", run.dry_run,
+                    "Print the plan (order, parallel waves, skipped tasks); run nothing");
+  run_cmd
+      ->add_option("-i,--input", run.inputs,
+                   "Set a pipeline input, e.g. --input environment=staging")
       ->type_name("NAME=VALUE");
   run_cmd->footer(
       "Examples:\n"

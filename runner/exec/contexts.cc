@@ -33,8 +33,10 @@ Value RunnerValue(const Pipeline& pipeline, const EnvLookup& env) {
   struct utsname u {};
   uname(&u);
   std::string arch = u.machine;
-  if (arch == "x86_64") arch = "X64";
-  else if (arch == "aarch64") arch = "ARM64";
+  if (arch == "x86_64")
+    arch = "X64";
+  else if (arch == "aarch64")
+    arch = "ARM64";
   ValueObject r;
   r.emplace("os", Value("Linux"));
   r.emplace("arch", Value(arch));
@@ -60,9 +62,10 @@ Value GitValue(const GitInfo& g) {
 
 }  // namespace
 
-Result<std::unique_ptr<Contexts>> Contexts::Create(
-    const Pipeline& pipeline, const Selection& selection,
-    const std::map<std::string, std::string>& given, EnvLookup env) {
+Result<std::unique_ptr<Contexts>> Contexts::Create(const Pipeline& pipeline,
+                                                   const Selection& selection,
+                                                   const std::map<std::string, std::string>& given,
+                                                   EnvLookup env) {
   auto c = std::make_unique<Contexts>();
   c->pipeline_ = &pipeline;
   c->env_lookup_ = env;
@@ -86,10 +89,13 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(
       if (d->name == name) in = d;
     }
     if (!in) {
-      std::string where = selection.pipeline ? fmt::format("pipeline '{}'", selection.pipeline->name) : "any pipeline";
+      std::string where = selection.pipeline
+                              ? fmt::format("pipeline '{}'", selection.pipeline->name)
+                              : "any pipeline";
       std::string guess = ClosestMatch(name, names);
-      return Status::Error(fmt::format("--input {}: {} declares no input '{}'{}", name, where, name,
-                                       guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+      return Status::Error(
+          fmt::format("--input {}: {} declares no input '{}'{}", name, where, name,
+                      guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
     }
     if (!in->choices.empty() &&
         std::find(in->choices.begin(), in->choices.end(), value) == in->choices.end()) {
@@ -103,9 +109,9 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(
     if (in->default_value) {
       inputs.emplace(in->name, Value(*in->default_value));
     } else if (in->required && selection.pipeline) {
-      return Status::Error(fmt::format("pipeline '{}' needs --input {}=<value>{}", selection.pipeline->name,
-                                       in->name,
-                                       in->choices.empty() ? "" : fmt::format(" (one of {})", fmt::join(in->choices, ", "))));
+      return Status::Error(fmt::format(
+          "pipeline '{}' needs --input {}=<value>{}", selection.pipeline->name, in->name,
+          in->choices.empty() ? "" : fmt::format(" (one of {})", fmt::join(in->choices, ", "))));
     } else {
       inputs.emplace(in->name, Value(""));
     }
@@ -116,8 +122,8 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(
     std::optional<std::string> value = env(s.env);
     if (!value || value->empty()) {
       if (s.required) {
-        return Status::Error(fmt::format("secret {} is required: set the environment variable {}",
-                                         s.name, s.env));
+        return Status::Error(
+            fmt::format("secret {} is required: set the environment variable {}", s.name, s.env));
       }
       value = "";
     }

@@ -25,7 +25,8 @@ Result<ValueObject> ParseOutputFile(std::string_view text) {
       std::string_view delimiter = line.substr(heredoc + 2);
       size_t start_line = line_no;
       if (key.empty() || delimiter.empty()) {
-        return Status::Error(fmt::format("$TASKR_OUTPUT line {}: expected NAME<<DELIMITER", line_no));
+        return Status::Error(
+            fmt::format("$TASKR_OUTPUT line {}: expected NAME<<DELIMITER", line_no));
       }
       std::string value;
       bool closed = false;
@@ -47,8 +48,9 @@ Result<ValueObject> ParseOutputFile(std::string_view text) {
     } else if (eq != std::string_view::npos && eq > 0) {
       out.insert_or_assign(std::string(line.substr(0, eq)), Value(line.substr(eq + 1)));
     } else {
-      return Status::Error(fmt::format("$TASKR_OUTPUT line {}: expected NAME=value or NAME<<DELIMITER, got '{}'",
-                                       line_no, line));
+      return Status::Error(
+          fmt::format("$TASKR_OUTPUT line {}: expected NAME=value or NAME<<DELIMITER, got '{}'",
+                      line_no, line));
     }
   }
   return out;

@@ -14,7 +14,8 @@ std::string FirstLine(std::string_view text, size_t max) {
   if (begin == std::string_view::npos) return "";
   text.remove_prefix(begin);
   size_t nl = text.find('\n');
-  bool more = nl != std::string_view::npos && text.find_first_not_of(" \t\n", nl) != std::string_view::npos;
+  bool more =
+      nl != std::string_view::npos && text.find_first_not_of(" \t\n", nl) != std::string_view::npos;
   std::string line(text.substr(0, nl));
   if (line.size() > max) {
     line.resize(max);
@@ -29,13 +30,15 @@ std::string RenderForPlan(const Template& t, const Contexts& contexts, const Tas
   bool reads_needs = false;
   t.ForEachRef([&](const ContextRef& ref) { reads_needs |= ref.root == "needs"; });
   if (reads_needs) return t.text();
-  Result<std::string> text = t.Render(TaskScope(contexts, node, Value(ValueObject{}), NeedsStatus{}));
+  Result<std::string> text =
+      t.Render(TaskScope(contexts, node, Value(ValueObject{}), NeedsStatus{}));
   return text.ok() ? *text : t.text();
 }
 
 }  // namespace
 
-std::string DescribePlan(const Graph& graph, const Selection& sel, const Contexts& contexts, int jobs) {
+std::string DescribePlan(const Graph& graph, const Selection& sel, const Contexts& contexts,
+                         int jobs) {
   std::vector<int> wave(graph.nodes().size(), 0);  // 0: will not run
   std::map<int, std::vector<NodeId>> waves;
   std::vector<std::pair<NodeId, std::string>> not_run;
@@ -68,9 +71,10 @@ std::string DescribePlan(const Graph& graph, const Selection& sel, const Context
       }
       if (!runs->Truthy()) {
         NeedsStatus bad{.all_succeeded = false, .any_failed = true, .cancelled = false};
-        Result<Value> on_failure = spec.condition->Evaluate(TaskScope(contexts, node, no_needs, bad));
-        std::string why = on_failure.ok() && on_failure->Truthy() ? "runs only when a need fails"
-                                                                  : "is false";
+        Result<Value> on_failure =
+            spec.condition->Evaluate(TaskScope(contexts, node, no_needs, bad));
+        std::string why =
+            on_failure.ok() && on_failure->Truthy() ? "runs only when a need fails" : "is false";
         not_run.emplace_back(id, fmt::format("if: {} ({})", spec.condition->text(), why));
         continue;
       }
@@ -79,15 +83,16 @@ std::string DescribePlan(const Graph& graph, const Selection& sel, const Context
     waves[level].push_back(id);
   }
 
-  std::string out = fmt::format("taskr: dry run of {} — {} task{}, {} job{}; nothing is run\n",
-                                sel.description, sel.order.size(), sel.order.size() == 1 ? "" : "s",
-                                jobs, jobs == 1 ? "" : "s");
+  std::string out =
+      fmt::format("taskr: dry run of {} — {} task{}, {} job{}; nothing is run\n", sel.description,
+                  sel.order.size(), sel.order.size() == 1 ? "" : "s", jobs, jobs == 1 ? "" : "s");
   for (const auto& [level, ids] : waves) {
     out += fmt::format("wave {} ({} task{}):\n", level, ids.size(), ids.size() == 1 ? "" : "s");
     for (NodeId id : ids) {
       const TaskSpec& spec = *graph.node(id).spec;
-      std::string what = spec.run ? FirstLine(RenderForPlan(*spec.run, contexts, graph.node(id)), 72)
-                                  : fmt::format("uses {}", spec.uses);
+      std::string what = spec.run
+                             ? FirstLine(RenderForPlan(*spec.run, contexts, graph.node(id)), 72)
+                             : fmt::format("uses {}", spec.uses);
       out += fmt::format("  {}  {}\n", graph.node(id).id, what);
     }
   }

@@ -24,12 +24,18 @@ namespace taskr {
 
 const char* StateName(TaskState state) {
   switch (state) {
-    case TaskState::kPending: return "pending";
-    case TaskState::kRunning: return "running";
-    case TaskState::kSucceeded: return "succeeded";
-    case TaskState::kFailed: return "failed";
-    case TaskState::kSkipped: return "skipped";
-    case TaskState::kCancelled: return "cancelled";
+    case TaskState::kPending:
+      return "pending";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kSucceeded:
+      return "succeeded";
+    case TaskState::kFailed:
+      return "failed";
+    case TaskState::kSkipped:
+      return "skipped";
+    case TaskState::kCancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -89,8 +95,8 @@ struct Scheduler::Impl {
     int log_fd = -1;
     bool stop_requested = false;  // killed because the run is being cancelled
     bool timed_out = false;
-    bool waiting = false;          // for a concurrency group or a retry
-    std::string group;             // concurrency group, once rendered
+    bool waiting = false;  // for a concurrency group or a retry
+    std::string group;     // concurrency group, once rendered
     int lock_fd = -1;
     Clock::time_point attempt_start{};
   };
@@ -121,8 +127,8 @@ struct Scheduler::Impl {
   std::vector<std::string> base_env;
   std::vector<std::string> workspace_env;
   std::string workspace;
-  int running = 0;      // children alive
-  int in_flight = 0;    // started but not finished: running, waiting for a lock or a retry
+  int running = 0;    // children alive
+  int in_flight = 0;  // started but not finished: running, waiting for a lock or a retry
   size_t remaining = 0;
   bool cancelling = false;
   bool interrupted = false;
@@ -150,7 +156,9 @@ struct Scheduler::Impl {
     std::error_code ec;
     std::filesystem::create_directories(options.run_dir / "logs", ec);
     std::filesystem::create_directories(options.run_dir / "out", ec);
-    if (ec) return Status::Error(fmt::format("cannot create {}: {}", options.run_dir.string(), ec.message()));
+    if (ec)
+      return Status::Error(
+          fmt::format("cannot create {}: {}", options.run_dir.string(), ec.message()));
     workspace = pipeline.root.string();
     return BuildBaseEnv();
   }
@@ -162,14 +170,16 @@ struct Scheduler::Impl {
     std::vector<std::string> pipeline_env;
     for (const auto& e : pipeline.env) {
       Result<std::string> value = e.value.Render(scope);
-      if (!value.ok()) return Status::Error(fmt::format("[env] {}: {}", e.name, value.status().message()));
+      if (!value.ok())
+        return Status::Error(fmt::format("[env] {}: {}", e.name, value.status().message()));
       pipeline_env.push_back(e.name + "=" + Mask(*value));
     }
     for (char** e = environ; *e; ++e) {
       std::string_view name = EnvName(*e);
       bool overridden = std::any_of(pipeline_env.begin(), pipeline_env.end(),
                                     [&](const std::string& p) { return EnvName(p) == name; }) ||
-                        std::find(std::begin(kReservedEnv), std::end(kReservedEnv), name) != std::end(kReservedEnv);
+                        std::find(std::begin(kReservedEnv), std::end(kReservedEnv), name) !=
+                            std::end(kReservedEnv);
       if (!overridden) base_env.emplace_back(*e);
     }
     base_env.insert(base_env.end(), pipeline_env.begin(), pipeline_env.end());
@@ -200,7 +210,9 @@ struct Scheduler::Impl {
     for (NodeId id : selection.order) {
       const TaskResult& r = results[id];
       switch (r.state) {
-        case TaskState::kSucceeded: ++totals.succeeded; break;
+        case TaskState::kSucceeded:
+          ++totals.succeeded;
+          break;
         case TaskState::kFailed:
           if (r.allowed_failure) {
             ++totals.allowed_failures;
@@ -209,8 +221,12 @@ struct Scheduler::Impl {
             failed = true;
           }
           break;
-        case TaskState::kSkipped: ++totals.skipped; break;
-        default: ++totals.cancelled; break;
+        case TaskState::kSkipped:
+          ++totals.skipped;
+          break;
+        default:
+          ++totals.cancelled;
+          break;
       }
     }
     reporter.RunFinished(totals, results);
@@ -250,7 +266,8 @@ struct Scheduler::Impl {
     for (const auto& edge : graph.node(id).needs) {
       const TaskResult& r = results[edge.node];
       if (!r.Succeeded()) st.all_succeeded = false;
-      if ((r.state == TaskState::kFailed && !r.allowed_failure) || runs[edge.node].failed_upstream) {
+      if ((r.state == TaskState::kFailed && !r.allowed_failure) ||
+          runs[edge.node].failed_upstream) {
         st.any_failed = true;
       }
     }
@@ -267,9 +284,10 @@ struct Scheduler::Impl {
       const std::string& name = node.spec->needs[edge.need_index].task;
       ValueObject entry;
       entry.emplace("outputs", Value(r.outputs));
-      entry.emplace("result", Value(r.Succeeded() ? "success" : r.state == TaskState::kFailed ? "failure"
-                                                         : r.state == TaskState::kSkipped  ? "skipped"
-                                                                                           : "cancelled"));
+      entry.emplace("result", Value(r.Succeeded()                    ? "success"
+                                    : r.state == TaskState::kFailed  ? "failure"
+                                    : r.state == TaskState::kSkipped ? "skipped"
+                                                                     : "cancelled"));
       needs.insert_or_assign(name, Value(std::move(entry)));
     }
     return Value(std::move(needs));
@@ -279,7 +297,8 @@ struct Scheduler::Impl {
     std::vector<std::string> names;
     for (const auto& edge : graph.node(id).needs) {
       const TaskResult& r = results[edge.node];
-      if (!r.Succeeded()) names.push_back(fmt::format("{} {}", graph.node(edge.node).id, StateName(r.state)));
+      if (!r.Succeeded())
+        names.push_back(fmt::format("{} {}", graph.node(edge.node).id, StateName(r.state)));
     }
     return fmt::format("{}", fmt::join(names, ", "));
   }
@@ -291,24 +310,30 @@ struct Scheduler::Impl {
     NeedsStatus status = StatusOfNeeds(id);
     bool explicit_status = spec.condition && spec.condition->UsesStatusFunction();
 
-    if (interrupted) return Conclude(id, TaskState::kCancelled, "not started: the run was interrupted");
+    if (interrupted)
+      return Conclude(id, TaskState::kCancelled, "not started: the run was interrupted");
     if (cancelling && !explicit_status) {
       return Conclude(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
     }
     if (!explicit_status && !status.all_succeeded) {
-      return Conclude(id, TaskState::kSkipped, fmt::format("needs did not succeed: {}", UnsuccessfulNeeds(id)));
+      return Conclude(id, TaskState::kSkipped,
+                      fmt::format("needs did not succeed: {}", UnsuccessfulNeeds(id)));
     }
     TaskScope scope(contexts, node, NeedsValue(id), status);
     if (spec.condition) {
       Result<Value> cond = spec.condition->Evaluate(scope);
-      if (!cond.ok()) return Conclude(id, TaskState::kFailed, fmt::format("if: {}", cond.status().message()));
+      if (!cond.ok())
+        return Conclude(id, TaskState::kFailed, fmt::format("if: {}", cond.status().message()));
       if (!cond->Truthy()) {
-        return Conclude(id, TaskState::kSkipped, fmt::format("if: {} was false", spec.condition->text()));
+        return Conclude(id, TaskState::kSkipped,
+                        fmt::format("if: {} was false", spec.condition->text()));
       }
     }
     if (!spec.uses.empty()) {
-      return Conclude(id, TaskState::kFailed,
-                      fmt::format("plugin '{}' is not available: no plugin by that name is installed", spec.uses));
+      return Conclude(
+          id, TaskState::kFailed,
+          fmt::format("plugin '{}' is not available: no plugin by that name is installed",
+                      spec.uses));
     }
     Status prepared = PrepareSpawn(id, scope);
     if (!prepared.ok()) return Conclude(id, TaskState::kFailed, prepared.message());
@@ -317,7 +342,9 @@ struct Scheduler::Impl {
     results[id].state = TaskState::kRunning;
     if (spec.concurrency) {
       Result<std::string> group = spec.concurrency->Render(scope);
-      if (!group.ok()) return Finished(id, TaskState::kFailed, fmt::format("concurrency: {}", group.status().message()));
+      if (!group.ok())
+        return Finished(id, TaskState::kFailed,
+                        fmt::format("concurrency: {}", group.status().message()));
       runs[id].group = *group;
       return JoinGroup(id);
     }
@@ -336,7 +363,8 @@ struct Scheduler::Impl {
     std::vector<std::string> extra;
     for (const auto& e : spec.env) {
       Result<std::string> value = e.value.Render(scope);
-      if (!value.ok()) return Status::Error(fmt::format("env {}: {}", e.name, value.status().message()));
+      if (!value.ok())
+        return Status::Error(fmt::format("env {}: {}", e.name, value.status().message()));
       extra.push_back(e.name + "=" + *value);
     }
     std::string out_dir = (options.run_dir / "out").string();
@@ -349,7 +377,8 @@ struct Scheduler::Impl {
     } else {
       for (const auto& b : base_env) {
         std::string_view name = EnvName(b);
-        bool overridden = std::any_of(spec.env.begin(), spec.env.end(), [&](const EnvEntry& e) { return e.name == name; });
+        bool overridden = std::any_of(spec.env.begin(), spec.env.end(),
+                                      [&](const EnvEntry& e) { return e.name == name; });
         if (!overridden) spawn->env.push_back(b);
       }
     }
@@ -359,7 +388,8 @@ struct Scheduler::Impl {
       Result<std::string> cwd = spec.cwd->Render(scope);
       if (!cwd.ok()) return Status::Error(fmt::format("cwd: {}", cwd.status().message()));
       std::filesystem::path dir = *cwd;
-      spawn->cwd = dir.is_absolute() ? dir.string() : (std::filesystem::path(workspace) / dir).string();
+      spawn->cwd =
+          dir.is_absolute() ? dir.string() : (std::filesystem::path(workspace) / dir).string();
     } else {
       spawn->cwd = workspace;
     }
@@ -390,7 +420,9 @@ struct Scheduler::Impl {
       std::string path = (options.lock_dir / GroupLockName(run.group)).string();
       run.lock_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
       if (run.lock_fd < 0) {
-        return Finished(id, TaskState::kFailed, fmt::format("concurrency group '{}': cannot open {}: {}", run.group, path, strerror(errno)));
+        return Finished(id, TaskState::kFailed,
+                        fmt::format("concurrency group '{}': cannot open {}: {}", run.group, path,
+                                    strerror(errno)));
       }
     }
     if (flock(run.lock_fd, LOCK_EX | LOCK_NB) == 0) {
@@ -398,8 +430,9 @@ struct Scheduler::Impl {
       return Launch(id);
     }
     if (!announced) {
-      reporter.Notice(fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
-                                  graph.node(id).id, run.group));
+      reporter.Notice(
+          fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
+                      graph.node(id).id, run.group));
     }
     run.waiting = true;
     run.lock_timer = loop.After(kLockPollInterval, [this, id] {
@@ -455,7 +488,8 @@ struct Scheduler::Impl {
     std::error_code ignored;
     std::filesystem::remove(OutputPath(id), ignored);
     reporter.TaskStarted(id, result.attempts);
-    if (result.attempts > 1) WriteLog(id, fmt::format("--- attempt {} of {} ---\n", result.attempts, spec.retries + 1));
+    if (result.attempts > 1)
+      WriteLog(id, fmt::format("--- attempt {} of {} ---\n", result.attempts, spec.retries + 1));
 
     auto proc = Subprocess::Spawn(
         loop, *run.spawn, [this, id](std::string_view chunk) { OnOutput(id, chunk); },
@@ -489,7 +523,8 @@ struct Scheduler::Impl {
     TaskResult& result = results[id];
     if (run.log_fd < 0) {
       if (result.log_path.empty()) {
-        result.log_path = (options.run_dir / "logs" / (FileSafe(graph.node(id).id) + ".log")).string();
+        result.log_path =
+            (options.run_dir / "logs" / (FileSafe(graph.node(id).id) + ".log")).string();
       }
       run.log_fd = open(result.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (run.log_fd < 0) return;
@@ -507,14 +542,17 @@ struct Scheduler::Impl {
   std::string Mask(std::string_view text) const {
     std::string out(text);
     for (const auto& secret : contexts.SecretValues()) {
-      for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
+      for (size_t pos = out.find(secret); pos != std::string::npos;
+           pos = out.find(secret, pos + 3)) {
         out.replace(pos, secret.size(), "***");
       }
     }
     return out;
   }
 
-  std::filesystem::path OutputPath(NodeId id) const { return options.run_dir / "out" / fmt::format("{}.out", id); }
+  std::filesystem::path OutputPath(NodeId id) const {
+    return options.run_dir / "out" / fmt::format("{}.out", id);
+  }
 
   void Kill(NodeId id) {
     NodeRun& run = runs[id];
@@ -627,7 +665,8 @@ struct Scheduler::Impl {
     const TaskSpec& spec = *graph.node(id).spec;
     result.state = state;
     result.reason = std::move(reason);
-    if (result.end == Clock::time_point{} && result.start != Clock::time_point{}) result.end = Clock::now();
+    if (result.end == Clock::time_point{} && result.start != Clock::time_point{})
+      result.end = Clock::now();
     if (state == TaskState::kFailed && spec.allow_failure) result.allowed_failure = true;
     if (state == TaskState::kSucceeded) result.log_tail.clear();
     --remaining;
@@ -714,7 +753,8 @@ struct Scheduler::Impl {
 
 Scheduler::Scheduler(const Pipeline& pipeline, const Graph& graph, const Selection& selection,
                      const Contexts& contexts, RunOptions options, Reporter& reporter)
-    : impl_(std::make_unique<Impl>(pipeline, graph, selection, contexts, std::move(options), reporter)) {}
+    : impl_(std::make_unique<Impl>(pipeline, graph, selection, contexts, std::move(options),
+                                   reporter)) {}
 Scheduler::~Scheduler() = default;
 
 int Scheduler::Run() { return impl_->Run(); }

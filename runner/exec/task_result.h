@@ -33,18 +33,20 @@ struct TaskResult {
   int attempts = 0;
   Clock::time_point start{};  // first attempt's start; epoch when it never ran
   Clock::time_point end{};
-  std::string reason;     // one line: why it failed, was skipped or was cancelled
-  ValueObject outputs;    // from $TASKR_OUTPUT
-  std::string log_path;   // "" when the task printed nothing
-  std::string log_tail;   // the end of its output, for failure reports
-  int slot = -1;          // the job slot it ran in, for the trace
+  std::string reason;    // one line: why it failed, was skipped or was cancelled
+  ValueObject outputs;   // from $TASKR_OUTPUT
+  std::string log_path;  // "" when the task printed nothing
+  std::string log_tail;  // the end of its output, for failure reports
+  int slot = -1;         // the job slot it ran in, for the trace
 
   /// Succeeded counts allowed failures as success, as dependents see them.
   bool Succeeded() const {
     return state == TaskState::kSucceeded || (state == TaskState::kFailed && allowed_failure);
   }
   /// Duration is end - start, zero when it never ran.
-  Clock::duration Duration() const { return start == Clock::time_point{} ? Clock::duration{} : end - start; }
+  Clock::duration Duration() const {
+    return start == Clock::time_point{} ? Clock::duration{} : end - start;
+  }
 };
 
 }  // namespace taskr

@@ -146,7 +146,8 @@ std::optional<Graph> Graph::Build(const Pipeline& pipeline, std::vector<Diagnost
       g.nodes_.push_back(std::move(node));
     }
     if (g.nodes_.size() == first) {
-      error(task.loc, fmt::format("task '{}': matrix exclude leaves no combination to run", task.name));
+      error(task.loc,
+            fmt::format("task '{}': matrix exclude leaves no combination to run", task.name));
     }
     g.by_task_.emplace(task.name, std::pair(first, static_cast<NodeId>(g.nodes_.size())));
   }
@@ -157,11 +158,13 @@ std::optional<Graph> Graph::Build(const Pipeline& pipeline, std::vector<Diagnost
     auto [first, last] = g.by_task_.at(task.name);
     for (uint32_t ni = 0; ni < task.needs.size(); ++ni) {
       const NeedSpec& need = task.needs[ni];
-      const TaskSpec& target = *pipeline.FindTask(need.task);
-      auto [tfirst, tlast] = g.by_task_.at(target.name);
+      auto [tfirst, tlast] = g.by_task_.at(need.task);
+      if (tfirst == tlast) continue;  // reported above: no instance at all
+      const TaskSpec& target = *g.nodes_[tfirst].spec;
       std::vector<std::string> keys = SharedKeys(task, target);
       std::unordered_map<std::string, std::vector<NodeId>> groups;
-      for (NodeId t = tfirst; t < tlast; ++t) groups[Projection(g.nodes_[t].matrix, keys)].push_back(t);
+      for (NodeId t = tfirst; t < tlast; ++t)
+        groups[Projection(g.nodes_[t].matrix, keys)].push_back(t);
       bool needs_one = ReferencesNeedOutputs(task, need.task);
       for (NodeId n = first; n < last; ++n) {
         auto it = groups.find(Projection(g.nodes_[n].matrix, keys));
@@ -210,31 +213,37 @@ Result<Selection> Graph::Select(const Pipeline& pipeline,
   };
   auto add_ref = [&](const std::string& ref) -> Status {
     auto selector = ParseSelector(ref);
-    if (!selector) return Status::Error(fmt::format("bad task selector '{}': write it like image[service=api]", ref));
+    if (!selector)
+      return Status::Error(
+          fmt::format("bad task selector '{}': write it like image[service=api]", ref));
     auto range = by_task_.find(selector->task);
     if (range == by_task_.end()) {
       std::vector<std::string> names;
       for (const auto& p : pipeline.pipelines) names.push_back(p.name);
       for (const auto& t : pipeline.tasks) names.push_back(t.name);
       std::string guess = ClosestMatch(selector->task, names);
-      return Status::Error(fmt::format("no pipeline or task named '{}'{}", selector->task,
-                                       guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+      return Status::Error(
+          fmt::format("no pipeline or task named '{}'{}", selector->task,
+                      guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
     }
     bool any = false;
     for (NodeId id = range->second.first; id < range->second.second; ++id) {
-      bool match = std::all_of(selector->matrix.begin(), selector->matrix.end(), [&](const auto& kv) {
-        const Value* v = nodes_[id].matrix.is_object() ? nodes_[id].matrix.Get(kv.first) : nullptr;
-        return v && v->ToString() == kv.second;
-      });
+      bool match =
+          std::all_of(selector->matrix.begin(), selector->matrix.end(), [&](const auto& kv) {
+            const Value* v =
+                nodes_[id].matrix.is_object() ? nodes_[id].matrix.Get(kv.first) : nullptr;
+            return v && v->ToString() == kv.second;
+          });
       if (match) {
         add_node(id);
         any = true;
       }
     }
     if (!any) {
-      return Status::Error(fmt::format("no instance of '{}' matches {}; instances: {}{}",
-                                       selector->task, ref, nodes_[range->second.first].id,
-                                       range->second.second - range->second.first > 1 ? ", …" : ""));
+      return Status::Error(
+          fmt::format("no instance of '{}' matches {}; instances: {}{}", selector->task, ref,
+                      nodes_[range->second.first].id,
+                      range->second.second - range->second.first > 1 ? ", …" : ""));
     }
     return Status();
   };
@@ -242,7 +251,9 @@ Result<Selection> Graph::Select(const Pipeline& pipeline,
   std::vector<std::string> task_targets;
   for (const auto& target : targets) {
     if (const PipelineSpec* p = pipeline.FindPipeline(target)) {
-      if (sel.pipeline) return Status::Error(fmt::format("run one pipeline at a time: both '{}' and '{}' given", sel.pipeline->name, p->name));
+      if (sel.pipeline)
+        return Status::Error(fmt::format("run one pipeline at a time: both '{}' and '{}' given",
+                                         sel.pipeline->name, p->name));
       sel.pipeline = p;
       for (const auto& ref : p->tasks) TASKR_RETURN_IF_ERROR(add_ref(ref));
     } else {
@@ -252,7 +263,8 @@ Result<Selection> Graph::Select(const Pipeline& pipeline,
   }
   sel.description = sel.pipeline ? fmt::format("pipeline {}", sel.pipeline->name)
                                  : fmt::format("{}", fmt::join(task_targets, ", "));
-  if (sel.pipeline && !task_targets.empty()) sel.description += fmt::format(" + {}", fmt::join(task_targets, ", "));
+  if (sel.pipeline && !task_targets.empty())
+    sel.description += fmt::format(" + {}", fmt::join(task_targets, ", "));
 
   while (!stack.empty()) {
     NodeId id = stack.back();

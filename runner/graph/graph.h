@@ -40,9 +40,9 @@ struct TaskNode {
 
 /// Selection is what a run executes.
 struct Selection {
-  std::vector<NodeId> order;                // every selected node, needs before dependents
-  const PipelineSpec* pipeline = nullptr;   // set when a pipeline was named
-  std::string description;                  // "pipeline ci" or "tasks a, b"
+  std::vector<NodeId> order;               // every selected node, needs before dependents
+  const PipelineSpec* pipeline = nullptr;  // set when a pipeline was named
+  std::string description;                 // "pipeline ci" or "tasks a, b"
 };
 
 /// Graph owns the task instances of one Pipeline.

@@ -22,7 +22,8 @@ std::string Dot(const Graph& graph, const Selection& sel) {
   for (NodeId id : sel.order) out += fmt::format("  {};\n", DotQuote(graph.node(id).id));
   for (NodeId id : sel.order) {
     for (const auto& edge : graph.node(id).needs) {
-      out += fmt::format("  {} -> {};\n", DotQuote(graph.node(edge.node).id), DotQuote(graph.node(id).id));
+      out += fmt::format("  {} -> {};\n", DotQuote(graph.node(edge.node).id),
+                         DotQuote(graph.node(id).id));
     }
   }
   return out + "}\n";
@@ -39,7 +40,8 @@ std::string Mermaid(const Graph& graph, const Selection& sel) {
     out += fmt::format("  n{}[\"{}\"]\n", id, label);
   }
   for (NodeId id : sel.order) {
-    for (const auto& edge : graph.node(id).needs) out += fmt::format("  n{} --> n{}\n", edge.node, id);
+    for (const auto& edge : graph.node(id).needs)
+      out += fmt::format("  n{} --> n{}\n", edge.node, id);
   }
   return out;
 }

@@ -308,14 +308,21 @@ struct FunctionSpec {
 
 constexpr size_t kUnlimited = std::numeric_limits<size_t>::max();
 
+// clang-format off
 constexpr FunctionSpec kFunctions[] = {
-    {"success", Function::kSuccess, 0, 0},   {"failure", Function::kFailure, 0, 0},
-    {"always", Function::kAlways, 0, 0},     {"cancelled", Function::kCancelled, 0, 0},
-    {"contains", Function::kContains, 2, 2}, {"startsWith", Function::kStartsWith, 2, 2},
-    {"endsWith", Function::kEndsWith, 2, 2}, {"format", Function::kFormat, 1, kUnlimited},
-    {"join", Function::kJoin, 1, 2},         {"toJSON", Function::kToJson, 1, 1},
-    {"fromJSON", Function::kFromJson, 1, 1},
+    {"success",    Function::kSuccess,    0, 0},
+    {"failure",    Function::kFailure,    0, 0},
+    {"always",     Function::kAlways,     0, 0},
+    {"cancelled",  Function::kCancelled,  0, 0},
+    {"contains",   Function::kContains,   2, 2},
+    {"startsWith", Function::kStartsWith, 2, 2},
+    {"endsWith",   Function::kEndsWith,   2, 2},
+    {"format",     Function::kFormat,     1, kUnlimited},
+    {"join",       Function::kJoin,       1, 2},
+    {"toJSON",     Function::kToJson,     1, 1},
+    {"fromJSON",   Function::kFromJson,   1, 1},
 };
+// clang-format on
 
 const FunctionSpec* FindFunction(std::string_view name) {
   for (const FunctionSpec& spec : kFunctions) {

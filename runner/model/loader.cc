@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <sstream>
 
 namespace taskr {
@@ -578,6 +579,7 @@ class Loader {
 
   void ReadTasks(const toml::table& t) {
     for (auto&& [k, v] : t) task_names_.emplace_back(k.str());
+    task_name_set_.insert(task_names_.begin(), task_names_.end());
     std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
     for (auto&& [k, v] : t) ordered.push_back({&k, &v});
     std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
@@ -781,7 +783,7 @@ class Loader {
     for (const toml::node* item : items) {
       auto name = String(*item, where + " needs entry");
       if (!name) continue;
-      if (!Contains(task_names_, *name)) {
+      if (!task_name_set_.contains(*name)) {
         Error(Loc(*item), fmt::format("{} needs unknown task '{}'{}", where, *name,
                                       DidYouMean(*name, task_names_)));
         continue;
@@ -807,7 +809,7 @@ class Loader {
       for (const toml::node* item : items) {
         std::string ref = item->value_or(std::string());
         std::string name = ref.substr(0, ref.find('['));
-        if (!Contains(task_names_, name)) {
+        if (!task_name_set_.contains(name)) {
           Error(Loc(*item), fmt::format("pipeline '{}' lists unknown task '{}'{}", pipeline, name,
                                         DidYouMean(name, task_names_)));
         }
@@ -862,7 +864,8 @@ class Loader {
   std::filesystem::path file_;
   LoadResult result_;
   Pipeline* pipeline_ = nullptr;
-  std::vector<std::string> task_names_;
+  std::vector<std::string> task_names_;  // for suggestions
+  std::unordered_set<std::string> task_name_set_;
   std::vector<std::string> input_names_;
   std::vector<std::pair<std::string, const toml::node*>> pipeline_task_refs_;
 };

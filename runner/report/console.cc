@@ -71,8 +71,9 @@ void ConsoleReporter::TaskStarted(NodeId node, int attempt) {
 void ConsoleReporter::TaskRetrying(NodeId node, const TaskResult& result, Clock::duration delay) {
   ClearStatus();
   running_.erase(node);
-  fmt::print(out_, "{} {:<{}}  attempt {} failed ({}); retrying in {}\n", Paint("retry    ", kYellow),
-             info_.graph->node(node).id, id_width_, result.attempts, result.reason, FormatDuration(delay));
+  fmt::print(out_, "{} {:<{}}  attempt {} failed ({}); retrying in {}\n",
+             Paint("retry    ", kYellow), info_.graph->node(node).id, id_width_, result.attempts,
+             result.reason, FormatDuration(delay));
 }
 
 void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
@@ -84,7 +85,9 @@ void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
   std::string label;
   std::string detail = r.reason;
   switch (r.state) {
-    case TaskState::kSucceeded: label = Paint("ok       ", kGreen); break;
+    case TaskState::kSucceeded:
+      label = Paint("ok       ", kGreen);
+      break;
     case TaskState::kFailed:
       if (r.allowed_failure) {
         label = Paint("allowed  ", kYellow);
@@ -93,10 +96,15 @@ void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
         label = Paint("FAILED   ", kRed);
       }
       break;
-    case TaskState::kSkipped: label = Paint("skipped  ", kDim); break;
-    default: label = Paint("cancelled", kDim); break;
+    case TaskState::kSkipped:
+      label = Paint("skipped  ", kDim);
+      break;
+    default:
+      label = Paint("cancelled", kDim);
+      break;
   }
-  if (r.attempts > 1) detail += fmt::format("{}after {} attempts", detail.empty() ? "" : ", ", r.attempts);
+  if (r.attempts > 1)
+    detail += fmt::format("{}after {} attempts", detail.empty() ? "" : ", ", r.attempts);
   std::string line = fmt::format("{} {:<{}}  {:>6}", label, id, id_width_, duration);
   if (!detail.empty()) line += "  " + detail;
   while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -134,7 +142,8 @@ void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) 
   // Root causes first: failures nothing upstream explains, in the order they happened.
   std::vector<NodeId> failed;
   for (NodeId id : info_.selection->order) {
-    if (results[id].state == TaskState::kFailed && !results[id].allowed_failure) failed.push_back(id);
+    if (results[id].state == TaskState::kFailed && !results[id].allowed_failure)
+      failed.push_back(id);
   }
   auto has_failed_ancestor = [&](NodeId id) {
     std::vector<NodeId> stack = {id};
@@ -159,8 +168,8 @@ void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) 
   });
   for (const auto& [downstream, id] : ordered) {
     const TaskResult& r = results[id];
-    std::string title = fmt::format("{} {}: {}", downstream ? "then failed:" : "failed:",
-                                    info_.graph->node(id).id, r.reason);
+    std::string title = fmt::format(
+        "{} {}: {}", downstream ? "then failed:" : "failed:", info_.graph->node(id).id, r.reason);
     fmt::print(out_, "\n{}\n", Paint(title, kBold));
     if (r.log_tail.empty()) {
       fmt::print(out_, "  (no output)\n");
@@ -168,11 +177,15 @@ void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) 
     }
     bool cut = false;
     std::string_view tail = LastLines(r.log_tail, style_.tail_lines, &cut);
-    if (cut) fmt::print(out_, "{}\n", Paint(fmt::format("  … last {} lines of {}", style_.tail_lines, r.log_path), kDim));
+    if (cut)
+      fmt::print(
+          out_, "{}\n",
+          Paint(fmt::format("  … last {} lines of {}", style_.tail_lines, r.log_path), kDim));
     size_t pos = 0;
     while (pos <= tail.size()) {
       size_t nl = tail.find('\n', pos);
-      std::string_view line = tail.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      std::string_view line =
+          tail.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
       fmt::print(out_, "  {}\n", line);
       if (nl == std::string_view::npos) break;
       pos = nl + 1;

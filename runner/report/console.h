@@ -13,8 +13,8 @@ namespace taskr {
 
 /// ConsoleStyle says how the console may draw.
 struct ConsoleStyle {
-  bool live = false;   // a terminal: redraw a status line of running tasks
-  bool color = false;  // ANSI colours (off with NO_COLOR or off a terminal)
+  bool live = false;    // a terminal: redraw a status line of running tasks
+  bool color = false;   // ANSI colours (off with NO_COLOR or off a terminal)
   int tail_lines = 20;  // lines of a failed task's log shown at the end
 };
 

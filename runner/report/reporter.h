@@ -55,15 +55,27 @@ class Reporter {
 class ReporterList : public Reporter {
  public:
   void Add(Reporter* r) { list_.push_back(r); }
-  void RunStarted(const RunInfo& i) override { for (auto* r : list_) r->RunStarted(i); }
-  void TaskStarted(NodeId n, int a) override { for (auto* r : list_) r->TaskStarted(n, a); }
-  void TaskOutput(NodeId n, std::string_view c) override { for (auto* r : list_) r->TaskOutput(n, c); }
+  void RunStarted(const RunInfo& i) override {
+    for (auto* r : list_) r->RunStarted(i);
+  }
+  void TaskStarted(NodeId n, int a) override {
+    for (auto* r : list_) r->TaskStarted(n, a);
+  }
+  void TaskOutput(NodeId n, std::string_view c) override {
+    for (auto* r : list_) r->TaskOutput(n, c);
+  }
   void TaskRetrying(NodeId n, const TaskResult& res, Clock::duration d) override {
     for (auto* r : list_) r->TaskRetrying(n, res, d);
   }
-  void TaskFinished(NodeId n, const TaskResult& res) override { for (auto* r : list_) r->TaskFinished(n, res); }
-  void Notice(std::string_view m) override { for (auto* r : list_) r->Notice(m); }
-  void Tick() override { for (auto* r : list_) r->Tick(); }
+  void TaskFinished(NodeId n, const TaskResult& res) override {
+    for (auto* r : list_) r->TaskFinished(n, res);
+  }
+  void Notice(std::string_view m) override {
+    for (auto* r : list_) r->Notice(m);
+  }
+  void Tick() override {
+    for (auto* r : list_) r->Tick();
+  }
   void RunFinished(const RunTotals& t, const std::vector<TaskResult>& res) override {
     for (auto* r : list_) r->RunFinished(t, res);
   }

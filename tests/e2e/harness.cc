@@ -83,7 +83,8 @@ void Workspace::Write(const fs::path& relative, std::string_view content) const 
 std::string Workspace::Read(const fs::path& relative) const { return ReadAll(dir_ / relative); }
 bool Workspace::Exists(const fs::path& relative) const { return fs::exists(dir_ / relative); }
 
-Outcome Workspace::Run(const std::vector<std::string>& args, const std::vector<std::string>& env) const {
+Outcome Workspace::Run(const std::vector<std::string>& args,
+                       const std::vector<std::string>& env) const {
   static int counter = 0;
   ++counter;
   fs::path out = dir_ / (".stdout-" + std::to_string(counter));

@@ -60,7 +60,8 @@ run = 'echo "${{ matrix.service }} <- ${{ needs.image.outputs.ref }}" >> scanned
   CHECK_THAT(scanned, ContainsSubstring("web <- registry/web@sha256:1"));
   CHECK(Count(scanned, "\n") == 2);
   // Full logs are kept per task.
-  CHECK_THAT(ws.Read(".taskr/runs/latest/logs/image[service=web].log"), ContainsSubstring("building web"));
+  CHECK_THAT(ws.Read(".taskr/runs/latest/logs/image[service=web].log"),
+             ContainsSubstring("building web"));
 }
 
 TEST_CASE("a broken pipeline.toml names file, line and column, exits 2 and runs nothing", "[e2e]") {
@@ -70,7 +71,10 @@ neds = ["x"]
 )");
   Outcome o = ws.Run({"run", "build"});
   CHECK(o.exit_code == 2);
-  CHECK_THAT(o.err, ContainsSubstring("pipeline.toml:3:1: error: unknown key 'neds' in [tasks.build]; did you mean 'needs'?"));
+  CHECK_THAT(
+      o.err,
+      ContainsSubstring(
+          "pipeline.toml:3:1: error: unknown key 'neds' in [tasks.build]; did you mean 'needs'?"));
   CHECK_THAT(o.err, ContainsSubstring("nothing was run"));
   CHECK_FALSE(ws.Exists("ran"));
 }
@@ -88,7 +92,8 @@ needs = ["b"]
 )");
   Outcome o = ws.Run({"validate"});
   CHECK(o.exit_code == 2);
-  CHECK_THAT(o.err, ContainsSubstring("pipeline.toml:3:10: error: dependency cycle: a -> c -> b -> a"));
+  CHECK_THAT(o.err,
+             ContainsSubstring("pipeline.toml:3:10: error: dependency cycle: a -> c -> b -> a"));
 }
 
 TEST_CASE("fail-fast stops running tasks and starts nothing new", "[e2e]") {
@@ -254,7 +259,10 @@ retry_delay = "50ms"
     CHECK_THAT(o.out, ContainsSubstring("attempt 2 failed (exit code 1); retrying in 0.2s"));
     CHECK_THAT(o.out, ContainsSubstring("after 3 attempts"));
     std::string log = ws.Read(".taskr/runs/latest/logs/flaky.log");
-    CHECK_THAT(log, ContainsSubstring("attempt 1\n--- attempt 2 of 3 ---\nattempt 2\n--- attempt 3 of 3 ---\nattempt 3"));
+    CHECK_THAT(
+        log,
+        ContainsSubstring(
+            "attempt 1\n--- attempt 2 of 3 ---\nattempt 2\n--- attempt 3 of 3 ---\nattempt 3"));
   }
   SECTION("fails after its last attempt") {
     Outcome o = ws.Run({"run", "hopeless"});
@@ -293,7 +301,8 @@ echo "end $TASKR_TASK $PPID" >> ledger
   std::string first_process = lines[0].substr(lines[0].rfind(' '));
   std::vector<std::string> order;
   for (const auto& line : lines) {
-    if (line.rfind("start ", 0) == 0 && line.ends_with(first_process)) order.push_back(line.substr(6, 10));
+    if (line.rfind("start ", 0) == 0 && line.ends_with(first_process))
+      order.push_back(line.substr(6, 10));
   }
   CHECK(order == std::vector<std::string>{"deploy[n=1", "deploy[n=2", "deploy[n=3"});
 }
@@ -386,7 +395,8 @@ run = "echo ${{ inputs.environment }} > target"
   CHECK(ws.Read("target") == "production\n");
   Outcome bad = ws.Run({"run", "deploy", "--input", "environment=prod"});
   CHECK(bad.exit_code == 2);
-  CHECK_THAT(bad.err, ContainsSubstring("--input environment=prod: must be one of staging, production"));
+  CHECK_THAT(bad.err,
+             ContainsSubstring("--input environment=prod: must be one of staging, production"));
 }
 
 TEST_CASE("an unknown target is a usage error with a suggestion", "[e2e]") {
@@ -483,7 +493,8 @@ run = "echo cannot package; exit 5"
   CHECK(o.out.rfind("taskr: 0 succeeded") > package);
 }
 
-TEST_CASE("secrets are masked in console and logs, and a missing required one stops the run", "[e2e]") {
+TEST_CASE("secrets are masked in console and logs, and a missing required one stops the run",
+          "[e2e]") {
   Workspace ws(R"(
 [secrets]
 TOKEN = { env = "MY_TOKEN" }
@@ -498,7 +509,8 @@ run = 'echo "token is $T"; exit 1'
   CHECK(ws.Read(".taskr/runs/latest/logs/leak.log") == "token is ***\n");
   Outcome missing = ws.Run({"run", "leak"}, {"MY_TOKEN="});
   CHECK(missing.exit_code == 2);
-  CHECK_THAT(missing.err, ContainsSubstring("secret TOKEN is required: set the environment variable MY_TOKEN"));
+  CHECK_THAT(missing.err,
+             ContainsSubstring("secret TOKEN is required: set the environment variable MY_TOKEN"));
 }
 
 TEST_CASE("NO_COLOR and a pipe give plain lines", "[e2e]") {

@@ -5,7 +5,9 @@
 using taskr::ParseOutputFile;
 
 TEST_CASE("$TASKR_OUTPUT reads key=value and heredoc entries like $GITHUB_OUTPUT", "[outputs]") {
-  auto r = ParseOutputFile("ref=registry/api@sha256:1\n\nurl=https://x?a=b\nnotes<<EOF\nline 1\nline 2\nEOF\nref=again\n");
+  auto r = ParseOutputFile(
+      "ref=registry/api@sha256:1\n\nurl=https://x?a=b\nnotes<<EOF\nline 1\nline "
+      "2\nEOF\nref=again\n");
   REQUIRE(r.ok());
   CHECK(r->at("ref").as_string() == "again");
   CHECK(r->at("url").as_string() == "https://x?a=b");

@@ -72,8 +72,10 @@ matrix = { service = ["api", "web"], browser = ["chrome", "firefox"] }
   CHECK(NeedIds(g, "scan[service=api]") == std::vector<std::string>{"image[service=api]"});
   CHECK(NeedIds(g, "scan[service=web]") == std::vector<std::string>{"image[service=web]"});
   // No shared key: every instance.
-  CHECK(NeedIds(g, "release") == std::vector<std::string>{"image[service=api]", "image[service=web]"});
-  CHECK(NeedIds(g, "e2e[browser=firefox,service=web]") == std::vector<std::string>{"image[service=web]"});
+  CHECK(NeedIds(g, "release") ==
+        std::vector<std::string>{"image[service=api]", "image[service=web]"});
+  CHECK(NeedIds(g, "e2e[browser=firefox,service=web]") ==
+        std::vector<std::string>{"image[service=web]"});
 }
 
 TEST_CASE("a needs link with no matching instance is an error", "[graph]") {
@@ -89,7 +91,9 @@ matrix = { service = ["api", "web"] }
   CHECK_FALSE(b.graph);
   REQUIRE(b.errors.size() == 1);
   CHECK(b.errors[0].loc.line == 7);
-  CHECK_THAT(b.errors[0].message, ContainsSubstring("scan[service=web] needs image, but no instance of 'image' has the same service"));
+  CHECK_THAT(b.errors[0].message,
+             ContainsSubstring(
+                 "scan[service=web] needs image, but no instance of 'image' has the same service"));
 }
 
 TEST_CASE("reading outputs of a need with several linked instances is an error", "[graph]") {
@@ -103,7 +107,9 @@ needs = ["image"]
 )");
   CHECK_FALSE(b.graph);
   REQUIRE(b.errors.size() == 1);
-  CHECK_THAT(b.errors[0].message, ContainsSubstring("'release' reads needs.image.outputs, but release links to 2 instances"));
+  CHECK_THAT(
+      b.errors[0].message,
+      ContainsSubstring("'release' reads needs.image.outputs, but release links to 2 instances"));
 }
 
 TEST_CASE("selection adds needs and orders them first", "[graph]") {
@@ -132,12 +138,14 @@ run = "x"
   REQUIRE(sel.ok());
   CHECK(sel->pipeline == p.FindPipeline("ci"));
   CHECK(Ids(g, *sel) == std::vector<std::string>{"image[service=api]", "image[service=web]", "test",
-                                                 "scan[service=api]", "scan[service=web]", "deploy"});
+                                                 "scan[service=api]", "scan[service=web]",
+                                                 "deploy"});
   auto one = g.Select(p, {"scan[service=web]"});
   REQUIRE(one.ok());
   CHECK(Ids(g, *one) == std::vector<std::string>{"image[service=web]", "scan[service=web]"});
   auto bad = g.Select(p, {"scan[service=db]"});
-  CHECK_THAT(bad.status().message(), ContainsSubstring("no instance of 'scan' matches scan[service=db]"));
+  CHECK_THAT(bad.status().message(),
+             ContainsSubstring("no instance of 'scan' matches scan[service=db]"));
   auto typo = g.Select(p, {"lnit"});
   CHECK(typo.status().message() == "no pipeline or task named 'lnit'; did you mean 'lint'?");
 }

@@ -583,6 +583,8 @@ TEST_CASE("Expr parse errors carry offset and message", "[expr]") {
       {"a[0", 3, "expected ']' to close '[' at offset 1"},
       {"a['x' b]", 6, "expected ']' to close '[' at offset 1"},
       {"a[]", 2, "expected an expression after '['"},
+      {"a[*", 3, "expected ']' to close '[' at offset 1"},
+      {"a.*b", 3, "expected an operator or the end of the expression, found 'b'"},
       {"a &&", 4, "expected an expression after '&&'"},
       {"a && || b", 5, "expected an expression after '&&'"},
       {"a ||", 4, "expected an expression after '||'"},
@@ -638,6 +640,12 @@ TEST_CASE("Expr parse errors carry offset and message", "[expr]") {
     CHECK(error.message == c.message);
     CHECK(error.offset == c.offset);
   }
+}
+
+TEST_CASE("Expr::Parse accepts a null error pointer", "[expr]") {
+  CHECK_FALSE(Expr::Parse("(", nullptr).has_value());
+  CHECK_FALSE(Template::Parse("${{ (", nullptr).has_value());
+  CHECK_FALSE(Template::Parse("${{ ( }}", nullptr).has_value());
 }
 
 TEST_CASE("Expr rejects nesting deeper than the limit", "[expr]") {
@@ -873,6 +881,8 @@ TEST_CASE("Template parse errors are relative to the template", "[template]") {
   const Case cases[] = {
       {"abc ${{ matrix.x", 4, "expected '}}' to close '${{' at offset 4"},
       {"${{ 1 }} ${{", 9, "expected '}}' to close '${{' at offset 9"},
+      {"${{", 0, "expected '}}' to close '${{' at offset 0"},
+      {"${{ a }", 0, "expected '}}' to close '${{' at offset 0"},
       {"${{ 'abc }}", 4, "unterminated string"},
       {"${{ 'it''s }}", 4, "unterminated string"},
       {"${{ }}", 4, "empty expression"},

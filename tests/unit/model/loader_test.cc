@@ -85,7 +85,8 @@ TEST_CASE("each load error names its line, column and what was expected", "[load
         "3:1: unknown key 'neds' in [tasks.a]; did you mean 'needs'?");
   CHECK(FirstError("[taks.a]\nrun = \"x\"\n") ==
         "1:2: unknown key 'taks' in the top level; did you mean 'tasks'?");
-  CHECK(FirstError("[tasks.a]\nrun = 5\n") == "2:7: [tasks.a] run must be a string, not an integer");
+  CHECK(FirstError("[tasks.a]\nrun = 5\n") ==
+        "2:7: [tasks.a] run must be a string, not an integer");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\n[tasks.a]\nrun = \"y\"\n").starts_with("3:"));
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nneeds = [\"bulid\"]\n[tasks.build]\nrun = \"y\"\n") ==
         "3:10: [tasks.a] needs unknown task 'bulid'; did you mean 'build'?");
@@ -94,12 +95,16 @@ TEST_CASE("each load error names its line, column and what was expected", "[load
   CHECK(FirstError("[tasks.a]\ndescription = \"d\"\n") ==
         "1:8: [tasks.a] needs `run` (a shell script) or `uses` (a plugin)");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\ntimeout = \"ten minutes\"\n") ==
-        "3:11: bad duration 'ten minutes' for timeout: write it like \"90s\", \"10m\", \"1h30m\" or \"500ms\"");
+        "3:11: bad duration 'ten minutes' for timeout: write it like \"90s\", \"10m\", \"1h30m\" "
+        "or \"500ms\"");
   CHECK(FirstError("[tasks.a]\nrun = \"echo ${{ matrix.os && }}\"\n") ==
         "2:30: in [tasks.a] run: expected an expression after '&&'");
-  CHECK(FirstError("[tasks.a]\nmatrix = { os = [\"linux\"] }\nrun = \"echo ${{ matrix.oss }}\"\n") ==
-        "3:17: in [tasks.a] run: unknown matrix key 'oss' (this task's matrix has: os); did you mean 'os'?");
-  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nneeds = [\"c\"]\n[tasks.c]\nrun = \"y\"\nneeds = [\"a\"]\n") ==
+  CHECK(
+      FirstError("[tasks.a]\nmatrix = { os = [\"linux\"] }\nrun = \"echo ${{ matrix.oss }}\"\n") ==
+      "3:17: in [tasks.a] run: unknown matrix key 'oss' (this task's matrix has: os); did you mean "
+      "'os'?");
+  CHECK(FirstError(
+            "[tasks.a]\nrun = \"x\"\nneeds = [\"c\"]\n[tasks.c]\nrun = \"y\"\nneeds = [\"a\"]\n") ==
         "3:10: dependency cycle: a -> c -> a");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nneeds = [\"a\"]\n") == "3:10: [tasks.a] needs itself");
 }
@@ -110,16 +115,20 @@ TEST_CASE("expressions are checked against the contexts they read", "[loader]") 
   CHECK(FirstError("[tasks.a]\nrun = \"${{ git.sah }}\"\n") ==
         "2:12: in [tasks.a] run: unknown git field 'sah'; did you mean 'sha'?");
   CHECK(FirstError("[vars]\nregistry = \"r\"\n[tasks.a]\nrun = \"${{ vars.registy }}\"\n") ==
-        "4:12: in [tasks.a] run: unknown variable 'registy': [vars] has no such key; did you mean 'registry'?");
+        "4:12: in [tasks.a] run: unknown variable 'registy': [vars] has no such key; did you mean "
+        "'registry'?");
   CHECK(FirstError("[tasks.a]\nrun = \"${{ needs.b.outputs.x }}\"\n[tasks.b]\nrun = \"y\"\n") ==
-        "2:12: in [tasks.a] run: needs.b refers to a task this task does not need; add 'b' to its needs");
+        "2:12: in [tasks.a] run: needs.b refers to a task this task does not need; add 'b' to its "
+        "needs");
   CHECK(FirstError("[tasks.a]\nrun = \"${{ inputs.env }}\"\n") ==
         "2:12: in [tasks.a] run: unknown input 'env': no pipeline declares it");
   CHECK(FirstError("[env]\nX = \"${{ matrix.os }}\"\n[tasks.a]\nrun = \"y\"\n") ==
         "2:10: in [env] X: 'matrix' is only available inside a task");
   CHECK(FirstError("[tasks.a]\nrun = \"${{ failure() }}\"\n") ==
-        "2:7: in [tasks.a] run: success(), failure(), always() and cancelled() may only be used in `if`");
-  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nif = \"${{ failur() }}\"\n").starts_with("3:11: in `if`: "));
+        "2:7: in [tasks.a] run: success(), failure(), always() and cancelled() may only be used in "
+        "`if`");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nif = \"${{ failur() }}\"\n")
+            .starts_with("3:11: in `if`: "));
   // Multi-line strings map offsets onto later lines.
   CHECK(FirstError("[tasks.a]\nrun = '''\necho one\necho ${{ matrix.x }}\n'''\n") ==
         "4:10: in [tasks.a] run: unknown matrix key 'x': this task has no matrix");
@@ -130,15 +139,18 @@ TEST_CASE("matrix, pipelines and inputs are validated", "[loader]") {
         "3:17: matrix key 'os' must be a non-empty array of values");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nmatrix = { os = [\"a\", \"a\"] }\n") ==
         "3:23: matrix key 'os' lists \"a\" twice");
-  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nmatrix = { os = [\"a\"], exclude = [{ oss = \"a\" }] }\n") ==
+  CHECK(FirstError(
+            "[tasks.a]\nrun = \"x\"\nmatrix = { os = [\"a\"], exclude = [{ oss = \"a\" }] }\n") ==
         "3:37: unknown matrix key 'oss' in exclude; did you mean 'os'?");
   CHECK(FirstError("[pipelines.ci]\ntasks = [\"lnt\"]\n[tasks.lint]\nrun = \"x\"\n") ==
         "2:10: pipeline 'ci' lists unknown task 'lnt'; did you mean 'lint'?");
   CHECK(FirstError("[pipelines.ci]\ndescription = \"d\"\n[tasks.lint]\nrun = \"x\"\n") ==
         "1:12: [pipelines.ci] needs a `tasks` list naming the tasks it runs");
-  CHECK(FirstError("[pipelines.d]\ntasks = [\"a\"]\ninputs.env = { choices = [\"x\"], default = \"y\" }\n[tasks.a]\nrun = \"x\"\n") ==
+  CHECK(FirstError("[pipelines.d]\ntasks = [\"a\"]\ninputs.env = { choices = [\"x\"], default = "
+                   "\"y\" }\n[tasks.a]\nrun = \"x\"\n") ==
         "3:43: default 'y' of [pipelines.d] input 'env' is not one of its choices (x)");
-  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nretries = -1\n") == "3:11: retries must be a whole number from 0 to 100");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nretries = -1\n") ==
+        "3:11: retries must be a whole number from 0 to 100");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nallow_failure = \"yes\"\n") ==
         "3:17: allow_failure must be true or false, not a string");
 }
