@@ -4,7 +4,6 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 
 #include "runner/exec/output_file.h"
 #include "runner/os/event_loop.h"
+#include "runner/os/queue_lock.h"
 #include "runner/os/subprocess.h"
 
 extern char** environ;
@@ -78,7 +78,7 @@ std::string GroupLockName(std::string_view group) {
                ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
                : '_';
   }
-  return out + ".lock";
+  return out + ".queue";
 }
 
 }  // namespace
@@ -95,9 +95,9 @@ struct Scheduler::Impl {
     int log_fd = -1;
     bool stop_requested = false;  // killed because the run is being cancelled
     bool timed_out = false;
-    bool waiting = false;  // for a concurrency group or a retry
-    std::string group;     // concurrency group, once rendered
-    int lock_fd = -1;
+    bool waiting = false;              // for a concurrency group or a retry
+    std::string group;                 // concurrency group, once rendered
+    std::unique_ptr<QueueLock> queue;  // our place in the group's cross-process queue
     Clock::time_point attempt_start{};
   };
 
@@ -410,22 +410,30 @@ struct Scheduler::Impl {
     AcquireGroupLock(id, /*announced=*/false);
   }
 
-  // AcquireGroupLock takes the group's lock file, which other taskr processes
-  // share; it polls rather than blocks so the loop keeps running.
+  // AcquireGroupLock waits for our turn in the group's queue file, which other
+  // taskr processes share; it polls rather than blocks so the loop keeps running.
   void AcquireGroupLock(NodeId id, bool announced) {
     NodeRun& run = runs[id];
-    if (run.lock_fd < 0) {
+    if (!run.queue) {
       std::error_code ec;
       std::filesystem::create_directories(options.lock_dir, ec);
-      std::string path = (options.lock_dir / GroupLockName(run.group)).string();
-      run.lock_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-      if (run.lock_fd < 0) {
-        return Finished(id, TaskState::kFailed,
-                        fmt::format("concurrency group '{}': cannot open {}: {}", run.group, path,
-                                    strerror(errno)));
+      auto joined = QueueLock::Join((options.lock_dir / GroupLockName(run.group)).string());
+      if (!joined.ok()) {
+        LeaveGroup(id);
+        return Finished(
+            id, TaskState::kFailed,
+            fmt::format("concurrency group '{}': {}", run.group, joined.status().message()));
       }
+      run.queue = std::move(*joined);
     }
-    if (flock(run.lock_fd, LOCK_EX | LOCK_NB) == 0) {
+    Result<bool> ours = run.queue->TryAcquire();
+    if (!ours.ok()) {
+      LeaveGroup(id);
+      return Finished(
+          id, TaskState::kFailed,
+          fmt::format("concurrency group '{}': {}", run.group, ours.status().message()));
+    }
+    if (*ours) {
       run.waiting = false;
       return Launch(id);
     }
@@ -444,10 +452,7 @@ struct Scheduler::Impl {
   void LeaveGroup(NodeId id) {
     NodeRun& run = runs[id];
     if (run.group.empty()) return;
-    if (run.lock_fd >= 0) {
-      close(run.lock_fd);  // releases the flock
-      run.lock_fd = -1;
-    }
+    run.queue.reset();  // leaves the queue
     Group& g = groups[run.group];
     run.group.clear();
     if (g.waiters.empty()) {

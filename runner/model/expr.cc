@@ -984,6 +984,9 @@ void VisitRefs(const ExprNode& node, const RefFn& fn) {
   }
 }
 
+/// kTemplateOpen starts an expression in a template; `}}` ends it.
+constexpr std::string_view kTemplateOpen = "${{";
+
 bool CallsStatusFunction(const ExprNode& node) {
   if (node.kind == NodeKind::kCall && IsStatusFunction(node.function)) return true;
   return std::any_of(node.operands.begin(), node.operands.end(), CallsStatusFunction);
@@ -1051,12 +1054,11 @@ bool Expr::UsesStatusFunction() const { return root_ != nullptr && CallsStatusFu
 // Template
 
 std::optional<Template> Template::Parse(std::string_view text, ExprError* error) {
-  constexpr std::string_view kOpen = "${{";
   Template result;
   result.text_ = std::string(text);
-  for (size_t begin = text.find(kOpen); begin != std::string_view::npos;
-       begin = text.find(kOpen, result.parts_.back().end)) {
-    const size_t inner = begin + kOpen.size();
+  for (size_t begin = text.find(kTemplateOpen); begin != std::string_view::npos;
+       begin = text.find(kTemplateOpen, result.parts_.back().end)) {
+    const size_t inner = begin + kTemplateOpen.size();
     size_t open_quote = 0;
     const size_t close = FindClose(text, inner, &open_quote);
     if (close == std::string_view::npos) {
@@ -1103,7 +1105,7 @@ Result<std::string> Template::Render(const ExprScope& scope) const {
 
 void Template::ForEachRef(const std::function<void(const ContextRef&)>& fn) const {
   for (const Part& part : parts_) {
-    const size_t shift = part.begin + 3;  // past "${{"
+    const size_t shift = part.begin + kTemplateOpen.size();
     part.expr.ForEachRef([&](const ContextRef& ref) {
       ContextRef shifted = ref;
       shifted.offset += shift;

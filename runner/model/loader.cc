@@ -9,8 +9,8 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <unordered_set>
 #include <sstream>
+#include <unordered_set>
 
 namespace taskr {
 

@@ -121,7 +121,8 @@ run = "touch after-ran"
   CHECK_FALSE(ws.Exists("after-ran"));
 }
 
-TEST_CASE("--keep-going runs everything that does not depend on the failure", "[e2e]") {
+TEST_CASE("keep-going (--keep-going) runs everything that does not depend on the failure",
+          "[e2e]") {
   Workspace ws(R"(
 [tasks.fails]
 run = "exit 1"
@@ -307,6 +308,33 @@ echo "end $TASKR_TASK $PPID" >> ledger
   CHECK(order == std::vector<std::string>{"deploy[n=1", "deploy[n=2", "deploy[n=3"});
 }
 
+TEST_CASE("taskr processes waiting for a concurrency group are served first come, first served",
+          "[e2e]") {
+  Workspace ws(R"(
+[tasks.a]
+concurrency = "prod"
+run = "touch a-started; sleep 1; echo a >> ledger"
+[tasks.b]
+concurrency = "prod"
+run = "echo b >> ledger"
+[tasks.c]
+concurrency = "prod"
+run = "echo c >> ledger"
+)");
+  pid_t a = ws.Start({"run", "a"}, "a");
+  REQUIRE(WaitFor(ws, "a-started", 10));
+  pid_t b = ws.Start({"run", "b"}, "b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  pid_t c = ws.Start({"run", "c"}, "c");
+  CHECK(WaitExit(a) == 0);
+  CHECK(WaitExit(b) == 0);
+  CHECK(WaitExit(c) == 0);
+  CHECK(ws.Read("ledger") == "a\nb\nc\n");
+  CHECK_THAT(
+      ws.Read("c.out"),
+      ContainsSubstring("c: waiting for concurrency group 'prod', held by another taskr process"));
+}
+
 TEST_CASE("Ctrl-C stops every task, leaves no orphan and exits 130", "[e2e]") {
   Workspace ws(R"(
 [tasks.server]
@@ -344,7 +372,7 @@ run = "touch later-ran"
   CHECK_THAT(out, ContainsSubstring("(interrupted)"));
 }
 
-TEST_CASE("--dry-run prints waves and skipped tasks and runs nothing", "[e2e]") {
+TEST_CASE("a dry run (--dry-run) prints waves and skipped tasks and runs nothing", "[e2e]") {
   Workspace ws(R"(
 [vars]
 registry = "ghcr.io/acme"
@@ -456,7 +484,7 @@ run = "true"
   CHECK(valid.out == "pipeline.toml: ok — 2 tasks (4 instances), 1 pipeline\n");
 }
 
-TEST_CASE("--version and --help answer without a pipeline", "[e2e]") {
+TEST_CASE("version and help (--version, --help) answer without a pipeline", "[e2e]") {
   Workspace ws("");
   Outcome v = ws.Run({"--version"});
   CHECK(v.exit_code == 0);
