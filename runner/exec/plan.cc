@@ -83,6 +83,9 @@ std::string DescribePlan(const Graph& graph, const Selection& sel, const Context
     waves[level].push_back(id);
   }
 
+  size_t width = 0;
+  for (NodeId id : sel.order) width = std::max(width, graph.node(id).id.size());
+  width = std::min<size_t>(width, 40);
   std::string out =
       fmt::format("taskr: dry run of {} — {} task{}, {} job{}; nothing is run\n", sel.description,
                   sel.order.size(), sel.order.size() == 1 ? "" : "s", jobs, jobs == 1 ? "" : "s");
@@ -93,12 +96,14 @@ std::string DescribePlan(const Graph& graph, const Selection& sel, const Context
       std::string what = spec.run
                              ? FirstLine(RenderForPlan(*spec.run, contexts, graph.node(id)), 72)
                              : fmt::format("uses {}", spec.uses);
-      out += fmt::format("  {}  {}\n", graph.node(id).id, what);
+      out += fmt::format("  {:<{}}  {}\n", graph.node(id).id, width, what);
     }
   }
   if (!not_run.empty()) {
     out += fmt::format("not run ({}):\n", not_run.size());
-    for (const auto& [id, why] : not_run) out += fmt::format("  {}  {}\n", graph.node(id).id, why);
+    for (const auto& [id, why] : not_run) {
+      out += fmt::format("  {:<{}}  {}\n", graph.node(id).id, width, why);
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -397,14 +398,14 @@ run = "touch ran"
   CHECK(o.out ==
         "taskr: dry run of pipeline release — 5 tasks, 4 jobs; nothing is run\n"
         "wave 1 (1 task):\n"
-        "  test  touch ran\n"
+        "  test                touch ran\n"
         "wave 2 (2 tasks):\n"
         "  image[service=api]  build ghcr.io/acme/api\n"
         "  image[service=web]  build ghcr.io/acme/web\n"
         "wave 3 (1 task):\n"
-        "  push  touch ran\n"
+        "  push                touch ran\n"
         "not run (1):\n"
-        "  rollback  if: failure() (runs only when a need fails)\n");
+        "  rollback            if: failure() (runs only when a need fails)\n");
   CHECK_FALSE(ws.Exists("ran"));
   CHECK_FALSE(ws.Exists(".taskr/runs"));
 }
@@ -547,4 +548,18 @@ TEST_CASE("NO_COLOR and a pipe give plain lines", "[e2e]") {
   CHECK(o.out.find('\x1b') == std::string::npos);
   Outcome colored = ws.Run({"run", "a"}, {"GITHUB_ACTIONS=true"});
   CHECK(colored.out.find("\x1b[32m") != std::string::npos);
+}
+
+TEST_CASE("every example pipeline validates and plans", "[e2e]") {
+  for (const auto& entry : std::filesystem::directory_iterator(TASKR_SOURCE_DIR "/examples")) {
+    std::filesystem::path file = entry.path() / "pipeline.toml";
+    if (!std::filesystem::exists(file)) continue;
+    Workspace ws("");
+    INFO(file.string());
+    Outcome valid = ws.Run({"-f", file.string(), "validate"});
+    CHECK(valid.exit_code == 0);
+    CHECK(valid.err.empty());
+    Outcome plan = ws.Run({"-f", file.string(), "list"});
+    CHECK(plan.exit_code == 0);
+  }
 }

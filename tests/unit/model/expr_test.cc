@@ -2,19 +2,12 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include "tests/unit/model/value_printer.h"
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-namespace Catch {
-template <>
-struct StringMaker<taskr::Value> {
-  static std::string convert(const taskr::Value& value) {
-    return std::string(taskr::Value::KindName(value.kind())) + " " + value.ToJson(-1);
-  }
-};
-}  // namespace Catch
 
 namespace taskr {
 namespace {

@@ -2,17 +2,10 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include "tests/unit/model/value_printer.h"
+
 #include <cmath>
 #include <limits>
-
-namespace Catch {
-template <>
-struct StringMaker<taskr::Value> {
-  static std::string convert(const taskr::Value& value) {
-    return std::string(taskr::Value::KindName(value.kind())) + " " + value.ToJson(-1);
-  }
-};
-}  // namespace Catch
 
 namespace taskr {
 namespace {
