@@ -249,7 +249,7 @@ int Main(int argc, char** argv) {
                       "default: the pipeline named 'default'");
   run_cmd->add_option("-j,--jobs", run.jobs, "Run at most N tasks at once (default: CPU cores)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 4096));
   run_cmd->add_flag("-k,--keep-going", run.keep_going,
                     "On a failure keep running everything that does not depend on it");
   run_cmd->add_flag("-n,--dry-run", run.dry_run,
@@ -257,7 +257,8 @@ int Main(int argc, char** argv) {
   run_cmd
       ->add_option("-i,--input", run.inputs,
                    "Set a pipeline input, e.g. --input environment=staging")
-      ->type_name("NAME=VALUE");
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);  // one value per -i, so targets may follow
   run_cmd->footer(
       "Examples:\n"
       "  taskr run ci\n"

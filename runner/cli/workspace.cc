@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <vector>
 
 namespace taskr {
@@ -40,6 +41,9 @@ Result<fs::path> CreateRunDir(const fs::path& root) {
   std::error_code ec;
   fs::create_directories(runs, ec);
   if (ec) return Status::Error(fmt::format("cannot create {}: {}", runs.string(), ec.message()));
+  // Keep taskr's own files out of git status (and so out of git.dirty).
+  fs::path ignore = root / ".taskr" / ".gitignore";
+  if (!fs::exists(ignore, ec)) std::ofstream(ignore) << "*\n";
 
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);

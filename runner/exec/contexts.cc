@@ -139,6 +139,16 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(const Pipeline& pipeline,
   return c;
 }
 
+std::string Contexts::Mask(std::string_view text) const {
+  std::string out(text);
+  for (const auto& secret : secret_values_) {
+    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
+      out.replace(pos, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
 const Value* Contexts::Get(std::string_view name) const {
   if (name == "git") {
     if (!git_) git_ = GitValue(ReadGitInfo(pipeline_->root, env_lookup_));

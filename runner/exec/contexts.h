@@ -36,6 +36,8 @@ class Contexts {
   const Value* Get(std::string_view name) const;
   /// SecretValues lists the non-empty secret values, to be masked in all output.
   const std::vector<std::string>& SecretValues() const { return secret_values_; }
+  /// Mask replaces every secret value in `text` with "***".
+  std::string Mask(std::string_view text) const;
 
  private:
   const Pipeline* pipeline_ = nullptr;

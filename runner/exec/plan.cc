@@ -32,7 +32,7 @@ std::string RenderForPlan(const Template& t, const Contexts& contexts, const Tas
   if (reads_needs) return t.text();
   Result<std::string> text =
       t.Render(TaskScope(contexts, node, Value(ValueObject{}), NeedsStatus{}));
-  return text.ok() ? *text : t.text();
+  return text.ok() ? contexts.Mask(*text) : t.text();
 }
 
 }  // namespace

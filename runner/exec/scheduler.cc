@@ -70,15 +70,25 @@ std::string ReadFile(const std::filesystem::path& path, bool* exists) {
   return s.str();
 }
 
-// GroupLockName keeps a concurrency group name usable as a file name.
+// GroupKey: group names compare case-insensitively, as on GitHub.
+std::string GroupKey(std::string_view group) {
+  std::string key(group);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+// GroupLockName makes a file name for a group: readable, and unique through a
+// hash of the whole key, since the readable part replaces unusual characters.
 std::string GroupLockName(std::string_view group) {
-  std::string out;
-  for (char c : group) {
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
-               ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
-               : '_';
+  std::string key = GroupKey(group);
+  std::string readable;
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (char c : key) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (readable.size() < 64) readable += plain ? c : '_';
   }
-  return out + ".queue";
+  return fmt::format("{}-{:08x}.queue", readable, hash);
 }
 
 }  // namespace
@@ -131,6 +141,7 @@ struct Scheduler::Impl {
   int in_flight = 0;  // started but not finished: running, waiting for a lock or a retry
   size_t remaining = 0;
   bool cancelling = false;
+  bool pump_scheduled = false;
   bool interrupted = false;
   int interrupts = 0;
   std::string cancel_reason;
@@ -172,7 +183,7 @@ struct Scheduler::Impl {
       Result<std::string> value = e.value.Render(scope);
       if (!value.ok())
         return Status::Error(fmt::format("[env] {}: {}", e.name, value.status().message()));
-      pipeline_env.push_back(e.name + "=" + Mask(*value));
+      pipeline_env.push_back(e.name + "=" + *value);
     }
     for (char** e = environ; *e; ++e) {
       std::string_view name = EnvName(*e);
@@ -275,20 +286,30 @@ struct Scheduler::Impl {
   }
 
   // NeedsValue builds the `needs` context: needs.<task>.outputs and .result.
+  // A need linked to several instances reports the worst result among them.
   Value NeedsValue(NodeId id) const {
     const TaskNode& node = graph.node(id);
     if (node.needs.empty()) return Value(ValueObject{});
-    ValueObject needs;
+    auto rank = [](const TaskResult& r) {
+      if (r.Succeeded()) return 0;
+      if (r.state == TaskState::kSkipped) return 1;
+      if (r.state == TaskState::kCancelled) return 2;
+      return 3;
+    };
+    static constexpr const char* kResultNames[] = {"success", "skipped", "cancelled", "failure"};
+    std::vector<int> worst(node.spec->needs.size(), 0);
+    std::vector<ValueObject> outputs(node.spec->needs.size());
     for (const auto& edge : node.needs) {
       const TaskResult& r = results[edge.node];
-      const std::string& name = node.spec->needs[edge.need_index].task;
+      worst[edge.need_index] = std::max(worst[edge.need_index], rank(r));
+      for (const auto& [k, v] : r.outputs) outputs[edge.need_index].insert_or_assign(k, v);
+    }
+    ValueObject needs;
+    for (size_t i = 0; i < worst.size(); ++i) {
       ValueObject entry;
-      entry.emplace("outputs", Value(r.outputs));
-      entry.emplace("result", Value(r.Succeeded()                    ? "success"
-                                    : r.state == TaskState::kFailed  ? "failure"
-                                    : r.state == TaskState::kSkipped ? "skipped"
-                                                                     : "cancelled"));
-      needs.insert_or_assign(name, Value(std::move(entry)));
+      entry.emplace("outputs", Value(std::move(outputs[i])));
+      entry.emplace("result", Value(kResultNames[worst[i]]));
+      needs.insert_or_assign(node.spec->needs[i].task, Value(std::move(entry)));
     }
     return Value(std::move(needs));
   }
@@ -310,8 +331,9 @@ struct Scheduler::Impl {
     NeedsStatus status = StatusOfNeeds(id);
     bool explicit_status = spec.condition && spec.condition->UsesStatusFunction();
 
-    if (interrupted)
+    if (interrupts > 1) {
       return Conclude(id, TaskState::kCancelled, "not started: the run was interrupted");
+    }
     if (cancelling && !explicit_status) {
       return Conclude(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
     }
@@ -400,7 +422,7 @@ struct Scheduler::Impl {
   // ---- concurrency groups ----
 
   void JoinGroup(NodeId id) {
-    Group& g = groups[runs[id].group];
+    Group& g = groups[GroupKey(runs[id].group)];
     if (g.held) {
       runs[id].waiting = true;
       g.waiters.push_back(id);
@@ -438,9 +460,9 @@ struct Scheduler::Impl {
       return Launch(id);
     }
     if (!announced) {
-      reporter.Notice(
+      reporter.Notice(contexts.Mask(
           fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
-                      graph.node(id).id, run.group));
+                      graph.node(id).id, run.group)));
     }
     run.waiting = true;
     run.lock_timer = loop.After(kLockPollInterval, [this, id] {
@@ -453,7 +475,7 @@ struct Scheduler::Impl {
     NodeRun& run = runs[id];
     if (run.group.empty()) return;
     run.queue.reset();  // leaves the queue
-    Group& g = groups[run.group];
+    Group& g = groups[GroupKey(run.group)];
     run.group.clear();
     if (g.waiters.empty()) {
       g.held = false;
@@ -462,17 +484,15 @@ struct Scheduler::Impl {
     NodeId next = g.waiters.front();
     g.waiters.pop_front();
     loop.Post([this, next] {
-      if (cancelling && !results[next].Succeeded()) {
-        LeaveGroupAndCancel(next);
+      if (cancelling) {
+        // Hand the group on first, so every later waiter is cancelled in turn.
+        runs[next].waiting = false;
+        LeaveGroup(next);
+        Finished(next, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
         return;
       }
       AcquireGroupLock(next, false);
     });
-  }
-
-  void LeaveGroupAndCancel(NodeId id) {
-    runs[id].waiting = false;
-    Finished(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
   }
 
   // ---- running ----
@@ -490,6 +510,7 @@ struct Scheduler::Impl {
       free_slots.pop_back();
     }
     run.timed_out = false;
+    result.log_tail.clear();  // a failure report shows the last attempt
     std::error_code ignored;
     std::filesystem::remove(OutputPath(id), ignored);
     reporter.TaskStarted(id, result.attempts);
@@ -515,7 +536,7 @@ struct Scheduler::Impl {
   }
 
   void OnOutput(NodeId id, std::string_view chunk) {
-    std::string masked = Mask(chunk);
+    std::string masked = contexts.Mask(chunk);
     WriteLog(id, masked);
     std::string& tail = results[id].log_tail;
     tail += masked;
@@ -542,17 +563,6 @@ struct Scheduler::Impl {
       }
       text.remove_prefix(static_cast<size_t>(n));
     }
-  }
-
-  std::string Mask(std::string_view text) const {
-    std::string out(text);
-    for (const auto& secret : contexts.SecretValues()) {
-      for (size_t pos = out.find(secret); pos != std::string::npos;
-           pos = out.find(secret, pos + 3)) {
-        out.replace(pos, secret.size(), "***");
-      }
-    }
-    return out;
   }
 
   std::filesystem::path OutputPath(NodeId id) const {
@@ -639,7 +649,6 @@ struct Scheduler::Impl {
       runs[id].waiting = false;
       if (cancelling) {
         Finished(id, TaskState::kCancelled, fmt::format("not retried: {}", cancel_reason));
-        Pump();
         return;
       }
       if (graph.node(id).spec->concurrency) {
@@ -657,11 +666,22 @@ struct Scheduler::Impl {
     if (results[id].slot >= 0) free_slots.push_back(results[id].slot);
   }
 
-  // Finished ends a task that was started (in_flight).
+  // Finished ends a task that was started (in_flight). It may run from a timer
+  // or a posted callback, so it asks for a Pump to start what became ready.
   void Finished(NodeId id, TaskState state, std::string reason) {
     --in_flight;
     runs[id].spawn.reset();
     Conclude(id, state, std::move(reason));
+    SchedulePump();
+  }
+
+  void SchedulePump() {
+    if (pump_scheduled) return;
+    pump_scheduled = true;
+    loop.Post([this] {
+      pump_scheduled = false;
+      Pump();
+    });
   }
 
   // Conclude records a final state and makes dependents ready.
@@ -670,8 +690,7 @@ struct Scheduler::Impl {
     const TaskSpec& spec = *graph.node(id).spec;
     result.state = state;
     result.reason = std::move(reason);
-    if (result.end == Clock::time_point{} && result.start != Clock::time_point{})
-      result.end = Clock::now();
+    if (result.end == Clock::time_point{}) result.end = Clock::now();
     if (state == TaskState::kFailed && spec.allow_failure) result.allowed_failure = true;
     if (state == TaskState::kSucceeded) result.log_tail.clear();
     --remaining;

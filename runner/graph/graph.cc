@@ -66,7 +66,10 @@ std::string Projection(const Value& matrix, const std::vector<std::string>& keys
 bool ReferencesNeedOutputs(const TaskSpec& task, std::string_view name) {
   bool found = false;
   auto check = [&](const ContextRef& ref) {
-    if (ref.root == "needs" && !ref.path.empty() && ref.path[0] == name) found = true;
+    if (ref.root == "needs" && ref.path.size() >= 2 && ref.path[0] == name &&
+        ref.path[1] == "outputs") {
+      found = true;
+    }
   };
   if (task.run) task.run->ForEachRef(check);
   for (const auto& e : task.env) e.value.ForEachRef(check);
@@ -189,6 +192,13 @@ std::optional<Graph> Graph::Build(const Pipeline& pipeline, std::vector<Diagnost
         }
       }
     }
+  }
+  if (!errors->empty()) return std::nullopt;
+
+  // 3. Every pipeline's task list must select something.
+  for (const auto& p : pipeline.pipelines) {
+    Result<Selection> sel = g.Select(pipeline, {p.name});
+    if (!sel.ok()) error(p.loc, fmt::format("pipeline '{}': {}", p.name, sel.status().message()));
   }
   if (!errors->empty()) return std::nullopt;
   return g;

@@ -566,6 +566,12 @@ class Loader {
     std::vector<EnvEntry> env;
     for (auto&& [k, v] : t) {
       std::string what = fmt::format("{} {}", where, k.str());
+      if (k.str() == "TASKR_OUTPUT" || k.str() == "TASKR_SUMMARY" || k.str() == "TASKR_TASK" ||
+          k.str() == "TASKR_WORKSPACE" || k.str() == "TASKR_RUN_DIR") {
+        Error(Loc(k),
+              fmt::format("{}: taskr sets {} for every task; choose another name", where, k.str()));
+        continue;
+      }
       if (v.is_integer() || v.is_boolean() || v.is_floating_point()) {
         env.push_back(
             EnvEntry{std::string(k.str()), *Template::Parse(ToValue(v).ToString(), nullptr)});

@@ -154,7 +154,8 @@ void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) 
       for (const auto& edge : info_.graph->node(n).needs) {
         if (seen[edge.node]) continue;
         seen[edge.node] = 1;
-        if (results[edge.node].state == TaskState::kFailed) return true;
+        const TaskResult& r = results[edge.node];
+        if (r.state == TaskState::kFailed && !r.allowed_failure) return true;
         stack.push_back(edge.node);
       }
     }

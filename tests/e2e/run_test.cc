@@ -336,6 +336,25 @@ run = "echo c >> ledger"
       ContainsSubstring("c: waiting for concurrency group 'prod', held by another taskr process"));
 }
 
+TEST_CASE("fail-fast cancels every task queued for a concurrency group", "[e2e]") {
+  Workspace ws(R"(
+[tasks.deploy]
+matrix = { region = ["eu", "us", "ap"] }
+concurrency = "prod"
+run = "sleep 5; touch deployed-${{ matrix.region }}"
+[tasks.fails]
+run = "sleep 0.3; exit 1"
+)");
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = ws.Run({"run", "deploy", "fails", "--jobs", "4"});
+  CHECK(Seconds(start) < 4);
+  CHECK(o.exit_code == 1);
+  CHECK_THAT(o.out, ContainsSubstring("cancelled deploy[region=eu]"));
+  CHECK_THAT(o.out, ContainsSubstring("stopped: fails failed"));
+  CHECK(Count(o.out, "not started: fails failed") == 2);
+  CHECK_THAT(o.out, ContainsSubstring("0 succeeded, 1 failed, 0 skipped, 3 cancelled"));
+}
+
 TEST_CASE("Ctrl-C stops every task, leaves no orphan and exits 130", "[e2e]") {
   Workspace ws(R"(
 [tasks.server]
@@ -355,8 +374,12 @@ sleep 120
 [tasks.later]
 needs = ["build"]
 run = "touch later-ran"
+[tasks.cleanup]
+needs = ["build"]
+if = "${{ always() }}"
+run = "echo ${{ needs.build.result }} > cleaned"
 )");
-  pid_t taskr = ws.Start({"run", "server", "later", "--jobs", "2"}, "run");
+  pid_t taskr = ws.Start({"run", "server", "later", "cleanup", "--jobs", "2"}, "run");
   REQUIRE(WaitFor(ws, "started-server", 10));
   REQUIRE(WaitFor(ws, "started-build", 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -368,6 +391,8 @@ run = "touch later-ran"
   REQUIRE(pids.size() == 3);
   for (pid_t pid : pids) CHECK_FALSE(ProcessAlive(pid));
   CHECK_FALSE(ws.Exists("later-ran"));
+  // Like GitHub on a cancelled run, an always() task still runs after the first Ctrl-C.
+  CHECK(ws.Read("cleaned") == "cancelled\n");
   std::string out = ws.Read("run.out");
   CHECK_THAT(out, ContainsSubstring("taskr: SIGINT: stopping 2 running tasks"));
   CHECK_THAT(out, ContainsSubstring("(interrupted)"));
@@ -422,6 +447,8 @@ run = "echo ${{ inputs.environment }} > target"
   CHECK(ws.Read("target") == "staging\n");
   CHECK(ws.Run({"run", "deploy", "--input", "environment=production"}).exit_code == 0);
   CHECK(ws.Read("target") == "production\n");
+  CHECK(ws.Run({"run", "-i", "environment=staging", "deploy"}).exit_code == 0);
+  CHECK(ws.Read("target") == "staging\n");
   Outcome bad = ws.Run({"run", "deploy", "--input", "environment=prod"});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err,
@@ -522,20 +549,28 @@ run = "echo cannot package; exit 5"
   CHECK(o.out.rfind("taskr: 0 succeeded") > package);
 }
 
-TEST_CASE("secrets are masked in console and logs, and a missing required one stops the run",
+TEST_CASE("secrets are masked in console, logs and plans, and a missing required one stops the run",
           "[e2e]") {
   Workspace ws(R"(
 [secrets]
 TOKEN = { env = "MY_TOKEN" }
+[env]
+FROM_TOP = "${{ secrets.TOKEN }}"
 [tasks.leak]
 env = { T = "${{ secrets.TOKEN }}" }
-run = 'echo "token is $T"; exit 1'
+run = 'test "$FROM_TOP" = hunter2-secret && echo "token is $T"; exit 1'
+[tasks.plan]
+run = "curl -H 'Authorization: Bearer ${{ secrets.TOKEN }}' https://example.com"
 )");
   Outcome o = ws.Run({"run", "leak"}, {"MY_TOKEN=hunter2-secret"});
   CHECK(o.exit_code == 1);
+  // The task saw the real value (the test passed), while every output is masked.
   CHECK_THAT(o.out, ContainsSubstring("token is ***"));
   CHECK(o.out.find("hunter2") == std::string::npos);
   CHECK(ws.Read(".taskr/runs/latest/logs/leak.log") == "token is ***\n");
+  Outcome plan = ws.Run({"run", "plan", "--dry-run"}, {"MY_TOKEN=hunter2-secret"});
+  CHECK_THAT(plan.out, ContainsSubstring("Authorization: Bearer ***"));
+  CHECK(plan.out.find("hunter2") == std::string::npos);
   Outcome missing = ws.Run({"run", "leak"}, {"MY_TOKEN="});
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err,
@@ -562,4 +597,52 @@ TEST_CASE("every example pipeline validates and plans", "[e2e]") {
     Outcome plan = ws.Run({"-f", file.string(), "list"});
     CHECK(plan.exit_code == 0);
   }
+}
+
+TEST_CASE("a task that needs every instance of a matrix task sees the worst result", "[e2e]") {
+  Workspace ws(R"(
+[tasks.test]
+matrix = { os = ["linux", "mac"] }
+run = "test ${{ matrix.os }} = linux"
+[tasks.report]
+needs = ["test"]
+if = "${{ always() }}"
+run = "echo ${{ needs.test.result }} > result"
+)");
+  Outcome o = ws.Run({"run", "report", "--keep-going"});
+  CHECK(o.exit_code == 1);
+  CHECK(ws.Read("result") == "failure\n");
+}
+
+TEST_CASE("taskr's run folder is ignored by git, so git.dirty stays false", "[e2e]") {
+  Workspace ws("[tasks.dirty]\nrun = \"echo ${{ git.dirty }} >> dirty.txt\"\n");
+  auto git = [&](const std::string& args) {
+    return std::system(("cd '" + ws.dir().string() + "' && git -c user.name=t -c user.email=t@e " +
+                        args + " >/dev/null 2>&1")
+                           .c_str());
+  };
+  REQUIRE(git("init -q -b main") == 0);
+  ws.Write(".gitignore", "dirty.txt\n.stdout-*\n.stderr-*\n");
+  REQUIRE(git("add pipeline.toml .gitignore") == 0);
+  REQUIRE(git("commit -q -m init") == 0);
+  CHECK(ws.Run({"run", "dirty"}).exit_code == 0);
+  CHECK(ws.Run({"run", "dirty"}).exit_code == 0);
+  CHECK(ws.Read("dirty.txt") == "false\nfalse\n");
+  CHECK(ws.Read(".taskr/.gitignore") == "*\n");
+}
+
+TEST_CASE("validate rejects a pipeline whose selector matches no instance", "[e2e]") {
+  Workspace ws(R"([pipelines.ci]
+tasks = ["image[service=nope]"]
+[tasks.image]
+matrix = { service = ["api"] }
+run = "true"
+)");
+  Outcome o = ws.Run({"validate"});
+  CHECK(o.exit_code == 2);
+  CHECK_THAT(o.err, ContainsSubstring("pipeline.toml:1:12: error: pipeline 'ci': no instance of "
+                                      "'image' matches image[service=nope]"));
+  Outcome jobs = ws.Run({"run", "image", "-j", "0"});
+  CHECK(jobs.exit_code == 2);
+  CHECK_THAT(jobs.err, ContainsSubstring("--jobs: Value 0 not in range 1 to 4096"));
 }

@@ -151,6 +151,8 @@ TEST_CASE("matrix, pipelines and inputs are validated", "[loader]") {
         "3:43: default 'y' of [pipelines.d] input 'env' is not one of its choices (x)");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nretries = -1\n") ==
         "3:11: retries must be a whole number from 0 to 100");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nenv = { TASKR_OUTPUT = \"f\" }\n") ==
+        "3:9: [tasks.a] env: taskr sets TASKR_OUTPUT for every task; choose another name");
   CHECK(FirstError("[tasks.a]\nrun = \"x\"\nallow_failure = \"yes\"\n") ==
         "3:17: allow_failure must be true or false, not a string");
 }
