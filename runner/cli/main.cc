@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,8 @@
 #include "runner/graph/graph.h"
 #include "runner/graph/graph_format.h"
 #include "runner/model/loader.h"
+#include "runner/plugins/plugin_registry.h"
+#include "runner/plugins/worker.h"
 #include "runner/report/console.h"
 
 namespace taskr {
@@ -48,6 +52,7 @@ struct RunCommand {
 struct Loaded {
   Pipeline pipeline;
   Graph graph;
+  PluginRegistry plugins;
 };
 
 std::optional<Loaded> Load(const GlobalOptions& g) {
@@ -67,9 +72,20 @@ std::optional<Loaded> Load(const GlobalOptions& g) {
     return std::nullopt;
   }
   // The graph points into the pipeline's tasks: rebuild it after the move.
-  Loaded loaded{std::move(*r.pipeline), Graph()};
+  Loaded loaded{std::move(*r.pipeline), Graph(), PluginRegistry()};
   std::vector<Diagnostic> again;
   loaded.graph = std::move(*Graph::Build(loaded.pipeline, &again));
+  loaded.plugins = PluginRegistry::Discover(&loaded.pipeline, SelfExecutable(), ProcessEnv);
+  CheckPluginTasks(loaded.pipeline, loaded.plugins, &errors);
+  std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.loc.line, a.loc.column) < std::pair(b.loc.line, b.loc.column);
+  });
+  if (!errors.empty()) {
+    for (const auto& e : errors) fmt::print(stderr, "{}", FormatDiagnostic(e, r.source));
+    fmt::print(stderr, "taskr: {} error{} in {}; nothing was run\n", errors.size(),
+               errors.size() == 1 ? "" : "s", file->string());
+    return std::nullopt;
+  }
   return loaded;
 }
 
@@ -143,6 +159,7 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   options.run_dir = *run_dir;
   options.lock_dir = pipeline.root / ".taskr" / "locks";
   options.ticks = tty;
+  options.plugins = &loaded->plugins;
   if (auto grace = ProcessEnv("TASKR_KILL_GRACE")) {
     auto parsed = ParseDuration(*grace);
     if (!parsed) {
@@ -214,6 +231,98 @@ int CmdGraph(const GlobalOptions& g, const std::vector<std::string>& targets,
   return kExitOk;
 }
 
+// PluginsScope finds the plugins visible here: with a pipeline.toml, its
+// [plugins] too; without one, only the installed ones and TASKR_PLUGIN_PATH.
+PluginRegistry PluginsScope(const GlobalOptions& g, std::optional<Pipeline>* pipeline) {
+  Result<std::filesystem::path> file = FindPipelineFile(g.file);
+  if (file.ok()) {
+    LoadResult r = LoadPipeline(*file);
+    if (r.errors.empty()) *pipeline = std::move(r.pipeline);
+  }
+  return PluginRegistry::Discover(pipeline->has_value() ? &**pipeline : nullptr, SelfExecutable(),
+                                  ProcessEnv);
+}
+
+std::string DescribeParams(const Value& schema) {
+  const Value* props = schema.is_object() ? schema.Get("properties") : nullptr;
+  if (!props || !props->is_object() || props->as_object().empty()) return "      (none)\n";
+  std::vector<std::string> required;
+  if (const Value* r = schema.Get("required"); r && r->is_array()) {
+    for (const auto& item : r->as_array()) required.push_back(item.ToString());
+  }
+  size_t width = 0;
+  for (const auto& [name, p] : props->as_object()) width = std::max(width, name.size());
+  std::string out;
+  for (const auto& [name, p] : props->as_object()) {
+    std::vector<std::string> facts;
+    if (const Value* t = p.Get("type")) {
+      std::string type = t->is_array() ? t->ToJson(-1) : t->ToString();
+      if (const Value* items = p.Get("items"); items && items->is_object() && items->Get("type")) {
+        type += " of " + items->Get("type")->ToString();
+      }
+      facts.push_back(type);
+    }
+    if (std::find(required.begin(), required.end(), name) != required.end())
+      facts.push_back("required");
+    if (const Value* d = p.Get("default")) facts.push_back("default " + d->ToJson(-1));
+    if (const Value* e = p.Get("enum")) facts.push_back("one of " + e->ToJson(-1));
+    const Value* desc = p.Get("description");
+    out += fmt::format("      {:<{}}  {}{}\n", name, width, fmt::join(facts, ", "),
+                       desc ? "  — " + desc->ToString() : "");
+  }
+  return out;
+}
+
+int CmdPlugins(const GlobalOptions& g, const std::string& what, const std::string& name) {
+  std::optional<Pipeline> pipeline;
+  PluginRegistry registry = PluginsScope(g, &pipeline);
+  if (what == "info") {
+    if (!registry.Find(name)) {
+      fmt::print(stderr, "taskr: unknown plugin '{}'; looked in {}\n", name,
+                 fmt::join(registry.searched(), ", "));
+      return kExitUsage;
+    }
+    Result<const PluginManifest*> m = registry.Manifest(name);
+    if (!m.ok()) {
+      fmt::print(stderr, "taskr: {}\n", m.status().message());
+      return kExitUsage;
+    }
+    const PluginEntry& e = *registry.Find(name);
+    std::string out = fmt::format("{} {} — {}\n  library: {} ({})\n", (*m)->name, (*m)->version,
+                                  (*m)->description, e.path, e.source);
+    for (const auto& a : (*m)->actions) {
+      out += fmt::format("\n  action {}{} ({}): {}\n", a.name,
+                         a.name == (*m)->default_action ? ", the default" : "",
+                         a.pure ? "pure: may be cached" : "effect: never cached", a.description);
+      out += "    parameters (with):\n" + DescribeParams(a.params);
+      if (!a.outputs.empty()) {
+        out += "    outputs:\n";
+        for (const auto& [k, d] : a.outputs) out += fmt::format("      {}  — {}\n", k, d);
+      }
+    }
+    out += fmt::format("\nExample:\n  [tasks.example]\n  uses = \"{}.{}\"\n", (*m)->name,
+                       (*m)->default_action);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return kExitOk;
+  }
+  if (registry.entries().empty()) {
+    fmt::print("no plugins found; looked in {}\n", fmt::join(registry.searched(), ", "));
+    return kExitOk;
+  }
+  int code = kExitOk;
+  for (const auto& [n, e] : registry.entries()) {
+    Result<const PluginManifest*> m = registry.Manifest(n);
+    if (m.ok()) {
+      fmt::print("{:<16} {:<8} {}\n{:<16} {} ({})\n", n, (*m)->version, (*m)->description, "",
+                 e.path, e.source);
+    } else {
+      fmt::print("{:<16} {:<8} cannot be loaded: {}\n", n, "?", m.status().message());
+      code = kExitUsage;
+    }
+  }
+  return code;
+}
+
 int CmdValidate(const GlobalOptions& g) {
   auto loaded = Load(g);
   if (!loaded) return kExitUsage;
@@ -275,6 +384,16 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
   graph_cmd->footer("Example:\n  taskr graph ci --format mermaid");
   app.add_subcommand("validate", "Check pipeline.toml and exit: 0 when valid, 2 with errors");
+  std::string plugins_what = "list";
+  std::string plugin_name;
+  auto* plugins_cmd = app.add_subcommand("plugins", "List plugins, or describe one (`info NAME`)");
+  plugins_cmd->add_option("command", plugins_what, "list (default) or info")
+      ->check(CLI::IsMember({"list", "info"}));
+  plugins_cmd->add_option("name", plugin_name, "the plugin to describe");
+  plugins_cmd->footer(
+      "Plugins are taskr-NAME.so files beside taskr (plugins/, ../lib/taskr/plugins/), in\n"
+      "$TASKR_PLUGIN_PATH, or named in [plugins] of pipeline.toml.\n"
+      "Examples:\n  taskr plugins\n  taskr plugins info checksum");
 
   try {
     app.parse(argc, argv);
@@ -294,6 +413,13 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("list")) return CmdList(g);
   if (app.got_subcommand("graph")) return CmdGraph(g, graph_targets, graph_format);
   if (app.got_subcommand("validate")) return CmdValidate(g);
+  if (app.got_subcommand("plugins")) {
+    if (plugins_what == "info" && plugin_name.empty()) {
+      fmt::print(stderr, "taskr: plugins info needs a plugin name\n");
+      return kExitUsage;
+    }
+    return CmdPlugins(g, plugins_what, plugin_name);
+  }
   return kExitUsage;
 }
 
@@ -305,6 +431,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   static char buffer[1 << 16];
   if (!isatty(STDOUT_FILENO)) setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  if (argc >= 2 && std::string_view(argv[1]) == taskr::kWorkerCommand) {
+    return taskr::RunWorker(argc, argv);
+  }
   try {
     int code = taskr::Main(argc, argv);
     std::fflush(stdout);

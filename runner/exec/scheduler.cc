@@ -13,10 +13,15 @@
 #include <map>
 #include <sstream>
 
+#include "runner/base/digest.h"
 #include "runner/exec/output_file.h"
+#include "runner/model/json.h"
 #include "runner/os/event_loop.h"
 #include "runner/os/queue_lock.h"
 #include "runner/os/subprocess.h"
+#include "runner/plugins/plugin_registry.h"
+#include "runner/plugins/schema.h"
+#include "runner/plugins/worker.h"
 
 extern char** environ;
 
@@ -46,6 +51,8 @@ constexpr size_t kTailBytes = 16 * 1024;
 constexpr auto kLockPollInterval = std::chrono::milliseconds(50);
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr auto kMaxRetryDelay = std::chrono::minutes(5);
+constexpr size_t kMaxMessageBytes = 16 << 20;
+constexpr size_t kMaxFindings = 100'000;
 
 // Names taskr sets for every task; inherited values from an outer taskr are dropped.
 constexpr std::string_view kReservedEnv[] = {"TASKR_OUTPUT", "TASKR_SUMMARY", "TASKR_TASK",
@@ -108,6 +115,10 @@ struct Scheduler::Impl {
     bool waiting = false;              // for a concurrency group or a retry
     std::string group;                 // concurrency group, once rendered
     std::unique_ptr<QueueLock> queue;  // our place in the group's cross-process queue
+    std::string plugin;                // plugin name for `uses` tasks
+    std::string messages;              // an unfinished line from the worker's fd 3
+    std::string plugin_error;          // the worker's last error message
+    bool plugin_done = false;          // the worker said the action succeeded
     Clock::time_point attempt_start{};
   };
 
@@ -351,12 +362,6 @@ struct Scheduler::Impl {
                         fmt::format("if: {} was false", spec.condition->text()));
       }
     }
-    if (!spec.uses.empty()) {
-      return Conclude(
-          id, TaskState::kFailed,
-          fmt::format("plugin '{}' is not available: no plugin by that name is installed",
-                      spec.uses));
-    }
     Status prepared = PrepareSpawn(id, scope);
     if (!prepared.ok()) return Conclude(id, TaskState::kFailed, prepared.message());
 
@@ -377,12 +382,21 @@ struct Scheduler::Impl {
   Status PrepareSpawn(NodeId id, const TaskScope& scope) {
     const TaskSpec& spec = *graph.node(id).spec;
     auto spawn = std::make_unique<SpawnSpec>();
-    Result<std::string> script = spec.run->Render(scope);
-    if (!script.ok()) return Status::Error(fmt::format("run: {}", script.status().message()));
-    spawn->argv = spec.shell.empty() ? pipeline.shell : spec.shell;
-    spawn->argv.push_back(std::move(*script));
-
     std::vector<std::string> extra;
+    if (spec.run) {
+      Result<std::string> script = spec.run->Render(scope);
+      if (!script.ok()) return Status::Error(fmt::format("run: {}", script.status().message()));
+      spawn->argv = spec.shell.empty() ? pipeline.shell : spec.shell;
+      spawn->argv.push_back(std::move(*script));
+    } else {
+      Result<std::string> request = PluginRequest(id, scope);
+      if (!request.ok()) return request.status();
+      spawn->argv = {options.plugins->self(), kWorkerCommand, "run"};
+      spawn->message_channel = true;
+      extra.push_back(fmt::format("{}={}", kWorkerRequestEnv, *request));
+      runs[id].plugin = SplitUses(spec.uses).first;
+    }
+
     for (const auto& e : spec.env) {
       Result<std::string> value = e.value.Render(scope);
       if (!value.ok())
@@ -419,6 +433,149 @@ struct Scheduler::Impl {
     return Status();
   }
 
+  // ---- plugin tasks ----
+
+  // PluginRequest renders `with`, applies the action's defaults, checks the
+  // result against its schema, and writes the worker's request.
+  Result<std::string> PluginRequest(NodeId id, const TaskScope& scope) {
+    const TaskSpec& spec = *graph.node(id).spec;
+    auto [name, action_name] = SplitUses(spec.uses);
+    if (!options.plugins) return Status::Error(fmt::format("plugin '{}' is not available", name));
+    const PluginEntry* entry = options.plugins->Find(name);
+    if (!entry) return Status::Error(fmt::format("unknown plugin '{}'", name));
+    Result<const PluginManifest*> manifest = options.plugins->Manifest(name);
+    if (!manifest.ok()) return manifest.status();
+    const PluginAction* action = (*manifest)->FindAction(action_name);
+    if (!action)
+      return Status::Error(fmt::format("plugin '{}' has no action '{}'", name, action_name));
+    Result<Value> with =
+        RenderValue(spec.with.is_object() ? spec.with : Value(ValueObject{}), scope);
+    if (!with.ok()) return with.status();
+    Value params = ApplyDefaults(action->params, *with);
+    std::vector<std::string> problems;
+    for (const SchemaError& e : ValidateSchema(action->params, params, /*allow_templates=*/false)) {
+      problems.push_back(fmt::format("{}: {}", FormatSchemaPath(e.path), e.message));
+    }
+    if (!problems.empty()) return Status::Error(fmt::format("{}", fmt::join(problems, "; ")));
+    ValueObject request;
+    request.emplace("plugin", Value(entry->path));
+    request.emplace("action", Value(action->name));
+    request.emplace("params", params);
+    request.emplace("workspace", Value(workspace));
+    request.emplace("secrets", *contexts.Get("secrets"));
+    return Value(std::move(request)).ToJson(-1);
+  }
+
+  // RenderValue evaluates the expressions in every string of `v`; a string
+  // that is one whole expression keeps the expression's type.
+  Result<Value> RenderValue(const Value& v, const TaskScope& scope) const {
+    if (v.is_string()) {
+      ExprError error;
+      auto t = Template::Parse(v.as_string(), &error);
+      if (!t) return Status::Error(fmt::format("with: {}", error.message));
+      if (t->is_literal()) return v;
+      return t->Evaluate(scope);
+    }
+    if (v.is_array()) {
+      ValueArray out;
+      for (const auto& item : v.as_array()) {
+        Result<Value> r = RenderValue(item, scope);
+        if (!r.ok()) return r;
+        out.push_back(std::move(*r));
+      }
+      return Value(std::move(out));
+    }
+    if (v.is_object()) {
+      ValueObject out;
+      for (const auto& [k, item] : v.as_object()) {
+        Result<Value> r = RenderValue(item, scope);
+        if (!r.ok()) return r;
+        out.emplace(k, std::move(*r));
+      }
+      return Value(std::move(out));
+    }
+    return v;
+  }
+
+  // OnMessage splits the worker's fd 3 stream into JSON lines and applies each.
+  void OnMessage(NodeId id, std::string_view chunk) {
+    NodeRun& run = runs[id];
+    run.messages.append(chunk);
+    size_t start = 0;
+    for (size_t nl; (nl = run.messages.find('\n', start)) != std::string::npos; start = nl + 1) {
+      ApplyMessage(id, std::string_view(run.messages).substr(start, nl - start));
+    }
+    run.messages.erase(0, start);
+    if (run.messages.size() > kMaxMessageBytes) {
+      run.messages.clear();
+      run.plugin_error = "sent a message larger than 16 MiB";
+      Kill(id);
+    }
+  }
+
+  void ApplyMessage(NodeId id, std::string_view line) {
+    Result<Value> parsed = ParseJson(line);
+    if (!parsed.ok() || !parsed->is_object()) return;
+    const Value& m = *parsed;
+    TaskResult& result = results[id];
+    NodeRun& run = runs[id];
+    std::string type = Field(m, "t");
+    if (type == "log") {
+      static const char* kPrefixes[] = {"debug: ", "", "warning: ", "error: "};
+      const Value* level = m.Get("level");
+      int l = level && level->is_number() ? static_cast<int>(level->as_number()) : 1;
+      OnOutput(id, fmt::format("{}{}\n", kPrefixes[l >= 0 && l <= 3 ? l : 1], Field(m, "msg")));
+    } else if (type == "output") {
+      result.outputs.insert_or_assign(Field(m, "key"), Value(contexts.Mask(Field(m, "value"))));
+    } else if (type == "finding") {
+      if (result.findings.size() < kMaxFindings) result.findings.push_back(m);
+    } else if (type == "artifact") {
+      ValueObject artifact{{"path", Value(Field(m, "path"))},
+                           {"digest", Value(Field(m, "digest"))}};
+      if (artifact["digest"].as_string().empty()) {
+        std::filesystem::path p = artifact["path"].as_string();
+        if (p.is_relative()) p = std::filesystem::path(workspace) / p;
+        if (Result<std::string> d = Sha256File(p.string()); d.ok())
+          artifact["digest"] = Value("sha256:" + *d);
+      }
+      result.artifacts.emplace_back(std::move(artifact));
+    } else if (type == "summary") {
+      result.summary += contexts.Mask(Field(m, "md"));
+    } else if (type == "error") {
+      run.plugin_error = contexts.Mask(Field(m, "msg"));
+    } else if (type == "done") {
+      run.plugin_done = true;
+    }
+  }
+
+  static std::string Field(const Value& m, std::string_view key) {
+    const Value* v = m.Get(key);
+    return v && v->is_string() ? v->as_string() : "";
+  }
+
+  // PluginFailure explains how a worker ended; "" when the action succeeded.
+  std::string PluginFailure(NodeId id, ExitStatus status) const {
+    const NodeRun& run = runs[id];
+    const std::string& name = run.plugin;
+    if (status.signal) {
+      return fmt::format("plugin '{}' crashed: {}{}", name, SignalName(status.signal),
+                         status.signal == SIGABRT ? " (abort)" : "");
+    }
+    if (status.exit_code == kWorkerOk) {
+      if (run.plugin_done) return "";
+      return fmt::format("plugin '{}' exited before finishing its action (did it call exit()?)",
+                         name);
+    }
+    if (!run.plugin_error.empty()) {
+      if (status.exit_code == kWorkerLoadFailed)
+        return fmt::format("cannot load plugin '{}': {}", name, run.plugin_error);
+      return fmt::format("plugin '{}': {}", name, run.plugin_error);
+    }
+    return fmt::format(
+        "plugin '{}' exited with code {} in the middle of its action (did it call exit()?)", name,
+        status.exit_code);
+  }
+
   // ---- concurrency groups ----
 
   void JoinGroup(NodeId id) {
@@ -439,7 +596,9 @@ struct Scheduler::Impl {
     if (!run.queue) {
       std::error_code ec;
       std::filesystem::create_directories(options.lock_dir, ec);
-      auto joined = QueueLock::Join((options.lock_dir / GroupLockName(run.group)).string());
+      // Named after the masked group name: a secret never lands in a file name.
+      auto joined =
+          QueueLock::Join((options.lock_dir / GroupLockName(contexts.Mask(run.group))).string());
       if (!joined.ok()) {
         LeaveGroup(id);
         return Finished(
@@ -510,7 +669,14 @@ struct Scheduler::Impl {
       free_slots.pop_back();
     }
     run.timed_out = false;
-    result.log_tail.clear();  // a failure report shows the last attempt
+    run.plugin_done = false;
+    run.plugin_error.clear();
+    run.messages.clear();
+    result.log_tail.clear();
+    result.outputs.clear();
+    result.findings.clear();
+    result.artifacts.clear();
+    result.summary.clear();  // a failure report shows the last attempt
     std::error_code ignored;
     std::filesystem::remove(OutputPath(id), ignored);
     reporter.TaskStarted(id, result.attempts);
@@ -519,7 +685,8 @@ struct Scheduler::Impl {
 
     auto proc = Subprocess::Spawn(
         loop, *run.spawn, [this, id](std::string_view chunk) { OnOutput(id, chunk); },
-        [this, id](ExitStatus status) { OnExit(id, status); });
+        [this, id](ExitStatus status) { OnExit(id, status); },
+        [this, id](std::string_view chunk) { OnMessage(id, chunk); });
     if (!proc.ok()) {
       --running;
       ReleaseSlot(id);
@@ -605,6 +772,8 @@ struct Scheduler::Impl {
     std::string failure;
     if (run.timed_out) {
       failure = fmt::format("timed out after {}", FormatDurationMs(spec.timeout));
+    } else if (!run.plugin.empty()) {
+      failure = PluginFailure(id, status);
     } else if (status.signal) {
       failure = fmt::format("killed by {}", SignalName(status.signal));
     } else if (status.exit_code != 0) {
@@ -641,7 +810,7 @@ struct Scheduler::Impl {
     TaskResult& result = results[id];
     auto delay = spec.retry_delay * (1 << std::min(result.attempts - 1, 16));
     delay = std::min<std::chrono::milliseconds>(delay, kMaxRetryDelay);
-    result.reason = failure;
+    result.reason = contexts.Mask(failure);
     reporter.TaskRetrying(id, result, delay);
     runs[id].waiting = true;
     runs[id].retry_timer = loop.After(delay, [this, id] {
@@ -689,7 +858,7 @@ struct Scheduler::Impl {
     TaskResult& result = results[id];
     const TaskSpec& spec = *graph.node(id).spec;
     result.state = state;
-    result.reason = std::move(reason);
+    result.reason = contexts.Mask(reason);
     if (result.end == Clock::time_point{}) result.end = Clock::now();
     if (state == TaskState::kFailed && spec.allow_failure) result.allowed_failure = true;
     if (state == TaskState::kSucceeded) result.log_tail.clear();
@@ -751,7 +920,9 @@ struct Scheduler::Impl {
     }
     reporter.Notice(fmt::format("{} again: killing every task now", SignalName(signal)));
     for (NodeId id : selection.order) {
-      if (runs[id].proc) runs[id].proc->Signal(SIGKILL);
+      if (!runs[id].proc) continue;
+      runs[id].stop_requested = true;
+      runs[id].proc->Signal(SIGKILL);
     }
   }
 

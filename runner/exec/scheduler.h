@@ -19,6 +19,8 @@
 
 namespace taskr {
 
+class PluginRegistry;
+
 /// RunOptions tune one run.
 struct RunOptions {
   int jobs = 1;
@@ -31,6 +33,8 @@ struct RunOptions {
   std::filesystem::path lock_dir;
   /// ticks sends Reporter::Tick about ten times a second (for a live console).
   bool ticks = false;
+  /// plugins runs `uses` tasks; null: such tasks fail.
+  PluginRegistry* plugins = nullptr;
 };
 
 /// Scheduler executes one Selection once.

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "runner/model/value.h"
 
@@ -33,11 +34,14 @@ struct TaskResult {
   int attempts = 0;
   Clock::time_point start{};  // first attempt's start; epoch when it never ran
   Clock::time_point end{};
-  std::string reason;    // one line: why it failed, was skipped or was cancelled
-  ValueObject outputs;   // from $TASKR_OUTPUT
-  std::string log_path;  // "" when the task printed nothing
-  std::string log_tail;  // the end of its output, for failure reports
-  int slot = -1;         // the job slot it ran in, for the trace
+  std::string reason;            // one line: why it failed, was skipped or was cancelled
+  ValueObject outputs;           // from $TASKR_OUTPUT, or set by a plugin
+  std::vector<Value> findings;   // reported by a plugin (objects shaped like taskr_finding)
+  std::vector<Value> artifacts;  // {"path", "digest"} objects
+  std::string summary;           // markdown for the job summary
+  std::string log_path;          // "" when the task printed nothing
+  std::string log_tail;          // the end of its output, for failure reports
+  int slot = -1;                 // the job slot it ran in, for the trace
 
   /// Succeeded counts allowed failures as success, as dependents see them.
   bool Succeeded() const {

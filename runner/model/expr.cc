@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "runner/model/json.h"
 
 namespace taskr {
 namespace internal {
@@ -68,8 +68,6 @@ using NodeKind = ExprNode::Kind;
 /// kMaxDepth bounds both the nesting of `( [` and function arguments and the
 /// height of the syntax tree; real expressions stay far below it.
 constexpr size_t kMaxDepth = 64;
-/// kMaxJsonDepth bounds the nesting of fromJSON() values for the same reason.
-constexpr size_t kMaxJsonDepth = 256;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -744,54 +742,11 @@ Value Join(const std::vector<Value>& args) {
   return Value(std::move(out));
 }
 
-Result<Value> FromNlohmann(const nlohmann::json& json, size_t depth) {
-  if (depth > kMaxJsonDepth) {
-    return Status::Error("fromJSON(): JSON is nested more than " + std::to_string(kMaxJsonDepth) +
-                         " levels deep");
-  }
-  switch (json.type()) {
-    case nlohmann::json::value_t::boolean:
-      return Value(json.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-      return Value(json.get<double>());
-    case nlohmann::json::value_t::string:
-      return Value(json.get_ref<const std::string&>());
-    case nlohmann::json::value_t::array: {
-      ValueArray array;
-      array.reserve(json.size());
-      for (const nlohmann::json& element : json) {
-        Result<Value> value = FromNlohmann(element, depth + 1);
-        if (!value.ok()) return value.status();
-        array.push_back(std::move(*value));
-      }
-      return Value(std::move(array));
-    }
-    case nlohmann::json::value_t::object: {
-      ValueObject object;
-      for (const auto& [key, member] : json.items()) {
-        Result<Value> value = FromNlohmann(member, depth + 1);
-        if (!value.ok()) return value.status();
-        object.emplace(key, std::move(*value));
-      }
-      return Value(std::move(object));
-    }
-    default:
-      return Value();
-  }
-}
-
-/// FromJson is fromJSON(); nlohmann's exceptions end here.
-Result<Value> FromJson(const std::string& text) {
-  try {
-    return FromNlohmann(nlohmann::json::parse(text), 0);
-  } catch (const nlohmann::json::exception& e) {
-    // Drop the "[json.exception.parse_error.101] " prefix meant for programmers.
-    std::string_view what = e.what();
-    if (size_t end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);
-    return Status::Error("fromJSON(): invalid JSON: " + std::string(what));
-  }
+/// FromJson is fromJSON().
+Result<Value> FromJson(std::string_view text) {
+  Result<Value> value = ParseJson(text);
+  if (!value.ok()) return Status::Error("fromJSON(): " + value.status().message());
+  return value;
 }
 
 /// Evaluator computes the value of a syntax tree against a scope.

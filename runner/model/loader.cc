@@ -65,10 +65,11 @@ namespace {
 
 using namespace std::string_view_literals;
 
-const std::vector<std::string> kTopKeys = {"project",  "vars",      "env",  "secrets",
-                                           "defaults", "pipelines", "tasks"};
+const std::vector<std::string> kTopKeys = {"project",  "vars",      "env",     "secrets",
+                                           "defaults", "pipelines", "plugins", "tasks"};
 const std::vector<std::string> kProjectKeys = {"name", "description"};
 const std::vector<std::string> kDefaultsKeys = {"shell"};
+const std::vector<std::string> kPluginKeys = {"path", "sha256"};
 const std::vector<std::string> kSecretKeys = {"env", "required", "description"};
 const std::vector<std::string> kPipelineKeys = {"description", "tasks", "inputs"};
 const std::vector<std::string> kInputKeys = {"description", "choices", "default", "required"};
@@ -137,6 +138,7 @@ class Loader {
     if (auto* t = Table(root, "secrets")) ReadSecrets(*t);
     if (auto* t = Table(root, "defaults")) ReadDefaults(*t);
     if (auto* t = Table(root, "pipelines")) ReadPipelines(*t);
+    if (auto* t = Table(root, "plugins")) ReadPlugins(*t);
     if (auto* t = Table(root, "env")) p.env = ReadEnv(*t, "[env]", ExprRules{});
     if (auto* t = Table(root, "tasks")) ReadTasks(*t);
     CheckPipelineTasks();
@@ -583,6 +585,56 @@ class Loader {
     return env;
   }
 
+  void ReadPlugins(const toml::table& t) {
+    for (auto&& [k, v] : t) {
+      PluginRef ref;
+      ref.name = std::string(k.str());
+      ref.loc = Loc(k);
+      std::string where = fmt::format("[plugins] {}", ref.name);
+      if (auto* s = v.as_string()) {
+        ref.path = s->get();
+      } else if (auto* tbl = v.as_table()) {
+        CheckKeys(*tbl, where, kPluginKeys);
+        if (auto* n = tbl->get("path")) ref.path = String(*n, where + " path").value_or("");
+        if (auto* n = tbl->get("sha256")) {
+          ref.sha256 = String(*n, where + " sha256").value_or("");
+          bool hex = ref.sha256.size() == 64 &&
+                     std::all_of(ref.sha256.begin(), ref.sha256.end(), [](char c) {
+                       return std::isxdigit(static_cast<unsigned char>(c));
+                     });
+          if (!hex) Error(Loc(*n), fmt::format("{} sha256 must be 64 hex digits", where));
+          std::transform(ref.sha256.begin(), ref.sha256.end(), ref.sha256.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        }
+      } else {
+        Error(Loc(v), fmt::format("{} must be a path, or a table like {{ path = \"plugins/x.so\", "
+                                  "sha256 = \"…\" }}",
+                                  where));
+        continue;
+      }
+      if (ref.path.empty()) {
+        Error(ref.loc, fmt::format("{} needs a path to the plugin library", where));
+        continue;
+      }
+      pipeline_->plugins.push_back(std::move(ref));
+    }
+    SortBySource(pipeline_->plugins);
+  }
+
+  // RecordLocs notes where each value under `with` stands, keyed by its path.
+  static void RecordLocs(const toml::node& n, const std::string& path,
+                         std::vector<std::pair<std::string, SourceLoc>>& locs) {
+    if (!path.empty()) locs.emplace_back(path, Loc(n));
+    auto join = [&](std::string_view part) {
+      return path.empty() ? std::string(part) : path + "." + std::string(part);
+    };
+    if (auto* t = n.as_table()) {
+      for (auto&& [k, v] : *t) RecordLocs(v, join(k.str()), locs);
+    } else if (auto* a = n.as_array()) {
+      for (size_t i = 0; i < a->size(); ++i) RecordLocs(*a->get(i), join(std::to_string(i)), locs);
+    }
+  }
+
   void ReadTasks(const toml::table& t) {
     for (auto&& [k, v] : t) task_names_.emplace_back(k.str());
     task_name_set_.insert(task_names_.begin(), task_names_.end());
@@ -626,7 +678,10 @@ class Loader {
       Error(task.loc, fmt::format("{} needs `run` (a shell script) or `uses` (a plugin)", where));
     }
     if (run) task.run = TemplateOf(*run, where + " run", rules);
-    if (uses) task.uses = String(*uses, "uses").value_or("");
+    if (uses) {
+      task.uses = String(*uses, "uses").value_or("");
+      task.uses_loc = Loc(*uses);
+    }
     if (auto* n = t->get("with")) {
       if (!uses)
         Error(Loc(*n),
@@ -637,6 +692,7 @@ class Loader {
       } else {
         CheckTemplatesIn(*n, where + " with", rules);
         task.with = ToValue(*n);
+        RecordLocs(*n, "", task.with_locs);
       }
     }
     if (auto* n = t->get("shell")) {

@@ -68,14 +68,25 @@ struct EnvEntry {
   Template value;
 };
 
+/// PluginRef is one `[plugins]` entry: a plugin library named explicitly.
+struct PluginRef {
+  std::string name;
+  std::string path;    // as written; relative paths start at the workspace root
+  std::string sha256;  // lowercase hex pin; empty: not pinned
+  SourceLoc loc;
+};
+
 /// TaskSpec is one `[tasks.<name>]` table, before matrix expansion.
 struct TaskSpec {
   std::string name;
   std::string description;
   SourceLoc loc;
-  std::optional<Template> run;     // exactly one of run and uses is set
-  std::string uses;                // "plugin" or "plugin.action"
-  Value with;                      // plugin parameters; strings may hold expressions
+  std::optional<Template> run;  // exactly one of run and uses is set
+  std::string uses;             // "plugin" or "plugin.action"
+  SourceLoc uses_loc;
+  Value with;  // plugin parameters; strings may hold expressions
+  /// with_locs places each `with` value: "files.2" -> its line and column.
+  std::vector<std::pair<std::string, SourceLoc>> with_locs;
   std::vector<std::string> shell;  // argv before the script; empty: the pipeline default
   std::vector<NeedSpec> needs;
   std::vector<EnvEntry> env;
@@ -102,6 +113,7 @@ struct Pipeline {
   std::vector<SecretSpec> secrets;
   std::vector<std::string> shell;  // default shell argv; the script is appended
   std::vector<PipelineSpec> pipelines;
+  std::vector<PluginRef> plugins;
   std::vector<TaskSpec> tasks;  // in file order
 
   /// FindTask returns the task named `name`, or nullptr.

@@ -58,33 +58,43 @@ std::string FindProgram(const std::string& name) {
 }
 
 struct Subprocess::Impl : std::enable_shared_from_this<Subprocess::Impl> {
-  Impl(EventLoop& loop, int out_fd, int pid_fd)
-      : loop(loop), out(loop.impl().io, out_fd), exit_watch(loop.impl().io, pid_fd) {}
+  // Reader drains one pipe into a callback.
+  struct Reader {
+    Reader(asio::io_context& io, int fd, OutputFn fn) : pipe(io, fd), on_data(std::move(fn)) {}
+    asio::posix::stream_descriptor pipe;
+    OutputFn on_data;
+    std::array<char, 64 * 1024> buffer;
+    bool done = false;
+  };
+
+  Impl(EventLoop& loop, int pid_fd) : loop(loop), exit_watch(loop.impl().io, pid_fd) {}
 
   EventLoop& loop;
   pid_t pid = -1;
-  asio::posix::stream_descriptor out;
   asio::posix::stream_descriptor exit_watch;
-  std::array<char, 64 * 1024> buffer;
-  OutputFn on_output;
+  std::vector<std::unique_ptr<Reader>> readers;  // output, then messages
   ExitFn on_exit;
   bool exited = false;
-  bool output_done = false;
   bool reported = false;
   ExitStatus status;
   TimerId pipe_grace = 0;
 
-  void ReadMore() {
-    out.async_read_some(asio::buffer(buffer),
-                        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                          if (n > 0) self->on_output(std::string_view(self->buffer.data(), n));
-                          if (ec) {
-                            self->output_done = true;
-                            self->MaybeReport();
-                          } else {
-                            self->ReadMore();
-                          }
-                        });
+  void AddReader(int fd, OutputFn fn) {
+    readers.push_back(std::make_unique<Reader>(loop.impl().io, fd, std::move(fn)));
+  }
+
+  void ReadMore(Reader* r) {
+    r->pipe.async_read_some(
+        asio::buffer(r->buffer),
+        [self = shared_from_this(), r](const boost::system::error_code& ec, size_t n) {
+          if (n > 0 && r->on_data) r->on_data(std::string_view(r->buffer.data(), n));
+          if (ec) {
+            r->done = true;
+            self->MaybeReport();
+          } else {
+            self->ReadMore(r);
+          }
+        });
   }
 
   void WatchExit() {
@@ -93,6 +103,13 @@ struct Subprocess::Impl : std::enable_shared_from_this<Subprocess::Impl> {
                             if (ec) return;
                             self->Reap();
                           });
+  }
+
+  bool OutputDone() const {
+    for (const auto& r : readers) {
+      if (!r->done) return false;
+    }
+    return true;
   }
 
   void Reap() {
@@ -108,42 +125,54 @@ struct Subprocess::Impl : std::enable_shared_from_this<Subprocess::Impl> {
     status = r == pid ? DecodeWaitStatus(raw) : ExitStatus{};
     exited = true;
     exit_watch.close();
-    if (!output_done) {
+    if (!OutputDone()) {
       pipe_grace = loop.After(kPipeGraceAfterExit, [self = shared_from_this()] {
         self->pipe_grace = 0;
-        boost::system::error_code ignored;
-        self->out.close(ignored);  // a background process still holds the pipe
+        for (auto& reader : self->readers) {
+          boost::system::error_code ignored;
+          reader->pipe.close(ignored);  // a background process still holds the pipe
+        }
       });
     }
     MaybeReport();
   }
 
   void MaybeReport() {
-    if (reported || !exited || !output_done) return;
+    if (reported || !exited || !OutputDone()) return;
     reported = true;
     if (pipe_grace) loop.CancelTimer(pipe_grace);
-    boost::system::error_code ignored;
-    out.close(ignored);
+    for (auto& reader : readers) {
+      boost::system::error_code ignored;
+      reader->pipe.close(ignored);
+      reader->on_data = nullptr;
+    }
     ExitFn fn = std::move(on_exit);
-    on_output = nullptr;
     fn(status);
   }
 };
 
 Result<std::unique_ptr<Subprocess>> Subprocess::Spawn(EventLoop& loop, const SpawnSpec& spec,
-                                                      OutputFn on_output, ExitFn on_exit) {
+                                                      OutputFn on_output, ExitFn on_exit,
+                                                      OutputFn on_message) {
   if (spec.argv.empty()) return Status::Error("nothing to run: empty command");
   std::string program = FindProgram(spec.argv[0]);
   if (program.empty()) return Status::Error(fmt::format("{}: command not found", spec.argv[0]));
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Status::Error(fmt::format("pipe: {}", strerror(errno)));
+  int msg[2] = {-1, -1};
+  if (spec.message_channel && pipe2(msg, O_CLOEXEC) != 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Status::Error(fmt::format("pipe: {}", strerror(errno)));
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  if (spec.message_channel) posix_spawn_file_actions_adddup2(&actions, msg[1], 3);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
 
   posix_spawnattr_t attr;
@@ -172,8 +201,10 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Spawn(EventLoop& loop, const Spa
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(fds[1]);
+  if (spec.message_channel) close(msg[1]);
   if (err != 0) {
     close(fds[0]);
+    if (spec.message_channel) close(msg[0]);
     if (err == ENOENT && !spec.cwd.empty() && access(spec.cwd.c_str(), F_OK) != 0) {
       return Status::Error(fmt::format("working directory {} does not exist", spec.cwd));
     }
@@ -186,13 +217,15 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Spawn(EventLoop& loop, const Spa
     kill(-pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(fds[0]);
+    if (spec.message_channel) close(msg[0]);
     return Status::Error(fmt::format("pidfd_open: {}", strerror(saved)));
   }
-  auto impl = std::make_shared<Impl>(loop, fds[0], pid_fd);
+  auto impl = std::make_shared<Impl>(loop, pid_fd);
   impl->pid = pid;
-  impl->on_output = std::move(on_output);
   impl->on_exit = std::move(on_exit);
-  impl->ReadMore();
+  impl->AddReader(fds[0], std::move(on_output));
+  if (spec.message_channel) impl->AddReader(msg[0], std::move(on_message));
+  for (auto& reader : impl->readers) impl->ReadMore(reader.get());
   impl->WatchExit();
   return std::unique_ptr<Subprocess>(new Subprocess(std::move(impl)));
 }

@@ -26,6 +26,8 @@ struct SpawnSpec {
   std::vector<std::string> env;
   /// cwd is the child's working directory; empty keeps ours.
   std::string cwd;
+  /// message_channel opens a second pipe as the child's fd 3, read by on_message.
+  bool message_channel = false;
 };
 
 /// ExitStatus is how a child ended: an exit code, or the signal that killed it.
@@ -46,11 +48,13 @@ class Subprocess {
   using ExitFn = std::function<void(ExitStatus status)>;
 
   /// Spawn starts the child with stdin from /dev/null and stdout and stderr merged
-  /// into one pipe. `on_output` gets every byte in order; `on_exit` runs once,
-  /// after the child exited and its output ended (or 500 ms after it exited,
-  /// when a background process it left holds the pipe open).
+  /// into one pipe. `on_output` gets every byte in order; with
+  /// spec.message_channel, `on_message` gets every byte the child writes to fd 3.
+  /// `on_exit` runs once, after the child exited and its pipes ended (or 500 ms
+  /// after it exited, when a background process it left holds a pipe open).
   static Result<std::unique_ptr<Subprocess>> Spawn(EventLoop& loop, const SpawnSpec& spec,
-                                                   OutputFn on_output, ExitFn on_exit);
+                                                   OutputFn on_output, ExitFn on_exit,
+                                                   OutputFn on_message = nullptr);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

@@ -646,3 +646,29 @@ run = "true"
   CHECK(jobs.exit_code == 2);
   CHECK_THAT(jobs.err, ContainsSubstring("--jobs: Value 0 not in range 1 to 4096"));
 }
+
+TEST_CASE("output is captured without loss, stdout and stderr merged in order", "[e2e]") {
+  Workspace ws(R"(
+[tasks.loud]
+run = "seq 1 200000; echo to-stderr >&2; echo done"
+)");
+  Outcome o = ws.Run({"run", "loud"});
+  CHECK(o.exit_code == 0);
+  std::string log = ws.Read(".taskr/runs/latest/logs/loud.log");
+  CHECK(Count(log, "\n") == 200002);
+  CHECK(log.starts_with("1\n2\n3\n"));
+  CHECK(log.ends_with("199999\n200000\nto-stderr\ndone\n"));
+}
+
+TEST_CASE("outside a git repository the git context is empty", "[e2e]") {
+  Workspace ws(R"(
+[tasks.g]
+run = "echo '[${{ git.sha }}][${{ git.branch }}][${{ git.dirty }}]' > git.txt"
+)");
+  if (std::system(("git -C '" + ws.dir().string() + "' rev-parse >/dev/null 2>&1").c_str()) == 0) {
+    SKIP("the temporary folder is inside a git repository");
+  }
+  Outcome o = ws.Run({"run", "g"});
+  CHECK(o.exit_code == 0);
+  CHECK(ws.Read("git.txt") == "[][][false]\n");
+}

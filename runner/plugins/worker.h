@@ -1,0 +1,35 @@
+// The plugin worker: `taskr __worker ...` is the taskr binary in a mode that
+// loads one plugin and runs one action, so plugin code never runs in the
+// scheduler's process. The scheduler starts it like any task (own process
+// group, output to the task log) and reads its messages from fd 3.
+//
+//   taskr __worker manifest PLUGIN.so   prints the manifest JSON, exits 0
+//   taskr __worker run                  runs the action in $TASKR_WORKER_REQUEST
+//
+// Messages are JSON lines on fd 3, one object each, keyed by "t":
+//   {"t":"log","level":1,"msg":"..."}        {"t":"output","key":"k","value":"v"}
+//   {"t":"finding", ...taskr_finding fields} {"t":"artifact","path":"p","digest":"sha256:.."}
+//   {"t":"summary","md":"..."}               {"t":"error","msg":"..."}
+//   {"t":"done"}                              last, when the action returned TASKR_OK
+#pragma once
+
+#include <string>
+
+namespace taskr {
+
+/// kWorkerCommand is the hidden first argument that selects worker mode.
+inline constexpr const char* kWorkerCommand = "__worker";
+/// kWorkerRequestEnv names the variable holding the run request (JSON):
+/// {"plugin": path, "action": name, "params": {...}, "workspace": path, "secrets": {...}}.
+inline constexpr const char* kWorkerRequestEnv = "TASKR_WORKER_REQUEST";
+
+/// Worker exit codes the scheduler tells apart.
+inline constexpr int kWorkerOk = 0;
+inline constexpr int kWorkerActionFailed = 1;
+inline constexpr int kWorkerLoadFailed = 2;
+inline constexpr int kWorkerCancelled = 3;
+
+/// RunWorker is main() in worker mode; argv[1] is kWorkerCommand.
+int RunWorker(int argc, char** argv);
+
+}  // namespace taskr
