@@ -92,10 +92,8 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(const Pipeline& pipeline,
       std::string where = selection.pipeline
                               ? fmt::format("pipeline '{}'", selection.pipeline->name)
                               : "any pipeline";
-      std::string guess = ClosestMatch(name, names);
-      return Status::Error(
-          fmt::format("--input {}: {} declares no input '{}'{}", name, where, name,
-                      guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+      return Status::Error(fmt::format("--input {}: {} declares no input '{}'{}", name, where, name,
+                                       DidYouMean(name, names)));
     }
     if (!in->choices.empty() &&
         std::find(in->choices.begin(), in->choices.end(), value) == in->choices.end()) {

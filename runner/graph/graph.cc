@@ -231,10 +231,8 @@ Result<Selection> Graph::Select(const Pipeline& pipeline,
       std::vector<std::string> names;
       for (const auto& p : pipeline.pipelines) names.push_back(p.name);
       for (const auto& t : pipeline.tasks) names.push_back(t.name);
-      std::string guess = ClosestMatch(selector->task, names);
-      return Status::Error(
-          fmt::format("no pipeline or task named '{}'{}", selector->task,
-                      guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+      return Status::Error(fmt::format("no pipeline or task named '{}'{}", selector->task,
+                                       DidYouMean(selector->task, names)));
     }
     bool any = false;
     for (NodeId id = range->second.first; id < range->second.second; ++id) {

@@ -73,4 +73,9 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best = ClosestMatch(word, candidates);
+  return best.empty() ? "" : fmt::format("; did you mean '{}'?", best);
+}
+
 }  // namespace taskr

@@ -27,4 +27,8 @@ std::string FormatDiagnostic(const Diagnostic& d, std::string_view source);
 /// is close enough to be a likely typo, else "".
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
+/// DidYouMean is "; did you mean 'x'?" for the candidate nearest `word`, or ""
+/// when none is close: the tail of an error message.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
 }  // namespace taskr

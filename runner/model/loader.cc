@@ -97,11 +97,6 @@ std::vector<std::string> SplitWords(std::string_view text) {
   return words;
 }
 
-std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
-  std::string best = ClosestMatch(word, candidates);
-  return best.empty() ? "" : fmt::format("; did you mean '{}'?", best);
-}
-
 /// What expression contexts a template may use, and what they hold.
 struct ExprRules {
   bool task_level = false;  // matrix and needs allowed

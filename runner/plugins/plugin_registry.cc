@@ -198,11 +198,9 @@ void CheckPluginTasks(const Pipeline& pipeline, PluginRegistry& registry,
     if (!registry.Find(name)) {
       std::vector<std::string> known;
       for (const auto& [n, e] : registry.entries()) known.push_back(n);
-      std::string guess = ClosestMatch(name, known);
       error(task.uses_loc,
             fmt::format("{}: unknown plugin '{}' (looked for taskr-{}.so in {}){}", where, name,
-                        name, fmt::join(registry.searched(), ", "),
-                        guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)));
+                        name, fmt::join(registry.searched(), ", "), DidYouMean(name, known)));
       continue;
     }
     Result<const PluginManifest*> manifest = registry.Manifest(name);

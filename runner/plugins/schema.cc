@@ -117,12 +117,6 @@ std::vector<std::string> NamesOf(const Table& table) {
   return names;
 }
 
-/// DidYouMean is "; did you mean 'x'?" for the candidate nearest `word`, or "".
-std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
-  std::string guess = ClosestMatch(word, candidates);
-  return guess.empty() ? "" : "; did you mean " + Quote(guess) + "?";
-}
-
 /// JoinList renders "a, b or c", with `conjunction` before the last item.
 std::string JoinList(const std::vector<std::string>& items, std::string_view conjunction) {
   std::string out;
