@@ -459,6 +459,7 @@ struct Scheduler::Impl {
     if (!problems.empty()) return Status::Error(fmt::format("{}", fmt::join(problems, "; ")));
     ValueObject request;
     request.emplace("plugin", Value(entry->path));
+    request.emplace("sha256", Value(entry->sha256));
     request.emplace("action", Value(action->name));
     request.emplace("params", params);
     request.emplace("workspace", Value(workspace));

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "runner/base/digest.h"
 #include "runner/plugins/plugin_loader.h"
 
 extern char** environ;
@@ -152,7 +153,15 @@ class WorkerHost {
     for (auto& e : envs) envp.push_back(e.data());
     envp.push_back(nullptr);
     std::string cwd(View(spec->cwd));
-    if (cwd.empty()) cwd = workspace_;
+    if (cwd.empty()) {
+      cwd = workspace_;
+    } else if (cwd.front() != '/') {
+      cwd = workspace_ + "/" + cwd;
+    }
+    if (access(cwd.c_str(), X_OK) != 0) {
+      return Fail(
+          fmt::format("cannot start {}: working directory {} does not exist", args[0], cwd));
+    }
 
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return Fail(fmt::format("pipe: {}", strerror(errno)));
@@ -255,7 +264,18 @@ int RunAction() {
   }
   WorkerHost host(request.value("workspace", ""), std::move(secrets));
 
-  auto plugin = LoadPlugin(request.value("plugin", ""));
+  std::string path = request.value("plugin", "");
+  if (std::string pin = request.value("sha256", ""); !pin.empty()) {
+    Result<std::string> digest = Sha256File(path);
+    if (!digest.ok() || *digest != pin) {
+      host.Send(
+          {{"t", "error"},
+           {"msg", fmt::format("{} changed since it was checked: its sha256 is {}, the pin {}",
+                               path, digest.ok() ? *digest : digest.status().message(), pin)}});
+      return kWorkerLoadFailed;
+    }
+  }
+  auto plugin = LoadPlugin(path);
   if (!plugin.ok()) {
     host.Send({{"t", "error"}, {"msg", plugin.status().message()}});
     return kWorkerLoadFailed;
@@ -292,6 +312,9 @@ int RunAction() {
 }  // namespace
 
 int RunWorker(int argc, char** argv) {
+  // The message channel is ours alone: children the plugin starts must not
+  // inherit it, or they could forge outputs.
+  fcntl(kMessageFd, F_SETFD, FD_CLOEXEC);
   struct sigaction sa {};
   sa.sa_handler = OnTerminate;
   sigemptyset(&sa.sa_mask);

@@ -6,12 +6,18 @@
 //   class Hello {
 //    public:
 //     static taskr::sdk::Manifest Describe() {
-//       taskr::sdk::Manifest m{"hello", "1.0.0", "Greets someone"};
-//       m.actions.push_back({"greet", "Print a greeting", /*pure=*/true,
-//                            R"({"type": "object",
-//                                "properties": {"name": {"type": "string", "default": "world"}},
-//                                "additionalProperties": false})",
-//                            {{"greeting", "the text printed"}}});
+//       taskr::sdk::Manifest m;
+//       m.name = "hello";
+//       m.version = "1.0.0";
+//       m.description = "Greets someone";
+//       taskr::sdk::ActionInfo greet;
+//       greet.name = "greet";
+//       greet.description = "Print a greeting";
+//       greet.params = R"({"type": "object",
+//                          "properties": {"name": {"type": "string", "default": "world"}},
+//                          "additionalProperties": false})";
+//       greet.outputs = {{"greeting", "the text printed"}};
+//       m.actions.push_back(greet);
 //       return m;
 //     }
 //     void Run(taskr::sdk::Context& ctx) {
@@ -147,7 +153,12 @@ class Json {
 
  private:
   const Json& Expect(Kind kind, const char* what) const {
-    if (kind_ != kind) throw Error(std::string("parameter must be ") + what);
+    static const char* kNames[] = {"null",     "a boolean", "a number",
+                                   "a string", "an array",  "an object"};
+    if (kind_ != kind) {
+      throw Error((path_.empty() ? std::string("the value") : "with." + path_) + " must be " +
+                  what + ", not " + kNames[static_cast<int>(kind_)]);
+    }
     return *this;
   }
 
@@ -186,7 +197,9 @@ class Json {
           std::string key = String();
           SkipSpace();
           if (!Consume(":")) Fail("expected ':'");
-          j.object_[key] = Value(depth + 1);
+          Json member = Value(depth + 1);
+          member.SetPath(j.path_.empty() ? key : j.path_ + "." + key);
+          j.object_[key] = std::move(member);
           SkipSpace();
           if (Consume("}")) return j;
           if (!Consume(",")) Fail("expected ',' or '}'");
@@ -199,6 +212,7 @@ class Json {
         if (Consume("]")) return j;
         while (true) {
           j.array_.push_back(Value(depth + 1));
+          j.array_.back().SetPath(j.path_ + "[" + std::to_string(j.array_.size() - 1) + "]");
           SkipSpace();
           if (Consume("]")) return j;
           if (!Consume(",")) Fail("expected ',' or ']'");
@@ -300,7 +314,16 @@ class Json {
     }
   };
 
+  // SetPath names this value and, below it, every member and element.
+  void SetPath(std::string path) {
+    path_ = std::move(path);
+    for (auto& [k, v] : object_) v.SetPath(path_ + "." + k);
+    for (size_t i = 0; i < array_.size(); ++i)
+      array_[i].SetPath(path_ + "[" + std::to_string(i) + "]");
+  }
+
   Kind kind_ = Kind::kNull;
+  std::string path_;  // "files[2]": where the value stands in the parameters
   bool bool_ = false;
   double number_ = 0;
   std::string string_;
