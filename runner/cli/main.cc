@@ -432,7 +432,7 @@ int main(int argc, char** argv) {
   static char buffer[1 << 16];
   if (!isatty(STDOUT_FILENO)) setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   if (argc >= 2 && std::string_view(argv[1]) == taskr::kWorkerCommand) {
-    return taskr::RunWorker(argc, argv);
+    return taskr::RunWorker(std::vector<std::string>(argv + 2, argv + argc));
   }
   try {
     int code = taskr::Main(argc, argv);

@@ -391,7 +391,7 @@ struct Scheduler::Impl {
     } else {
       Result<std::string> request = PluginRequest(id, scope);
       if (!request.ok()) return request.status();
-      spawn->argv = {options.plugins->self(), kWorkerCommand, "run"};
+      spawn->argv = options.plugins->WorkerCommand({"run"});
       spawn->message_channel = true;
       extra.push_back(fmt::format("{}={}", kWorkerRequestEnv, *request));
       runs[id].plugin = SplitUses(spec.uses).first;
@@ -772,7 +772,9 @@ struct Scheduler::Impl {
 
     std::string failure;
     if (run.timed_out) {
-      failure = fmt::format("timed out after {}", FormatDurationMs(spec.timeout));
+      failure = fmt::format("{}timed out after {}",
+                            run.plugin.empty() ? "" : fmt::format("plugin '{}' ", run.plugin),
+                            FormatDurationMs(spec.timeout));
     } else if (!run.plugin.empty()) {
       failure = PluginFailure(id, status);
     } else if (status.signal) {

@@ -34,7 +34,14 @@ Result<std::unique_ptr<LoadedPlugin>> LoadPlugin(const std::string& path) {
   try {
     lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    return Status::Error(fmt::format("{}: cannot load the library: {}", path, e.what()));
+    // Boost wraps dlerror()'s text; that text is what a person needs.
+    std::string why = e.what();
+    const std::string marker = "dlerror system message: ";
+    if (size_t at = why.find(marker); at != std::string::npos) {
+      why = why.substr(at + marker.size());
+      if (size_t close = why.rfind("):"); close != std::string::npos) why.resize(close);
+    }
+    return Status::Error(fmt::format("{}: cannot load the library: {}", path, why));
   }
   if (!lib.has(TASKR_PLUGIN_ENTRY_SYMBOL)) {
     return Status::Error(fmt::format(

@@ -143,6 +143,15 @@ PluginRegistry PluginRegistry::Discover(const Pipeline* pipeline, const std::str
   return r;
 }
 
+std::vector<std::string> PluginRegistry::WorkerCommand(std::vector<std::string> mode) const {
+  std::string slim = (fs::path(self_).parent_path() / kWorkerBinary).string();
+  std::vector<std::string> argv = access(slim.c_str(), X_OK) == 0
+                                      ? std::vector<std::string>{slim}
+                                      : std::vector<std::string>{self_, kWorkerCommand};
+  argv.insert(argv.end(), mode.begin(), mode.end());
+  return argv;
+}
+
 const PluginEntry* PluginRegistry::Find(std::string_view name) const {
   auto it = entries_.find(std::string(name));
   return it == entries_.end() ? nullptr : &it->second;
@@ -161,8 +170,7 @@ Result<const PluginManifest*> PluginRegistry::Manifest(std::string_view name) {
           name, entry->path, *digest, entry->sha256));
     }
   }
-  Result<Captured> run =
-      RunCapture({self_, kWorkerCommand, "manifest", entry->path}, kManifestTimeout);
+  Result<Captured> run = RunCapture(WorkerCommand({"manifest", entry->path}), kManifestTimeout);
   if (!run.ok()) return run.status();
   std::string err = run->err;
   while (!err.empty() && err.back() == '\n') err.pop_back();
@@ -209,7 +217,7 @@ void CheckPluginTasks(const Pipeline& pipeline, PluginRegistry& registry,
       bool pin_error =
           !entry->sha256.empty() && manifest.status().message().find("pins") != std::string::npos;
       error(pin_error ? entry->loc : task.uses_loc,
-            fmt::format("{}: {}", where, manifest.status().message()));
+            fmt::format("{}: plugin '{}': {}", where, name, manifest.status().message()));
       continue;
     }
     const PluginAction* action = (*manifest)->FindAction(action_name);

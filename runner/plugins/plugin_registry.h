@@ -67,8 +67,9 @@ class PluginRegistry {
   Result<const PluginManifest*> Manifest(std::string_view name);
   /// searched describes where plugins were looked for, for error messages.
   const std::vector<std::string>& searched() const { return searched_; }
-  /// self is the taskr binary, which workers run.
-  const std::string& self() const { return self_; }
+  /// WorkerCommand is the command line that runs a worker in `mode`:
+  /// taskr-worker beside taskr, or `taskr __worker` when it is missing.
+  std::vector<std::string> WorkerCommand(std::vector<std::string> mode) const;
 
  private:
   std::string self_;

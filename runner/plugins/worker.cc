@@ -311,7 +311,7 @@ int RunAction() {
 
 }  // namespace
 
-int RunWorker(int argc, char** argv) {
+int RunWorker(const std::vector<std::string>& args) {
   // The message channel is ours alone: children the plugin starts must not
   // inherit it, or they could forge outputs.
   fcntl(kMessageFd, F_SETFD, FD_CLOEXEC);
@@ -320,9 +320,9 @@ int RunWorker(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-  if (argc >= 4 && std::string_view(argv[2]) == "manifest") return PrintManifest(argv[3]);
-  if (argc >= 3 && std::string_view(argv[2]) == "run") return RunAction();
-  fmt::print(stderr, "usage: taskr {} manifest PLUGIN.so | run\n", kWorkerCommand);
+  if (args.size() == 2 && args[0] == "manifest") return PrintManifest(args[1]);
+  if (args.size() == 1 && args[0] == "run") return RunAction();
+  fmt::print(stderr, "usage: {} manifest PLUGIN.so | run\n", kWorkerBinary);
   return kWorkerLoadFailed;
 }
 

@@ -44,6 +44,17 @@ pid_t Spawn(const fs::path& dir, const std::vector<std::string>& args,
     envs.emplace_back(entry);
   }
   envs.insert(envs.end(), env.begin(), env.end());
+  // Under AddressSanitizer a crashing test plugin must still die by its signal,
+  // as it does in a normal build, rather than be caught and turned into exit 1.
+  std::string asan = "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
+  for (auto& e : envs) {
+    if (e.starts_with("ASAN_OPTIONS=")) {
+      asan = e + ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
+      e.clear();
+    }
+  }
+  std::erase(envs, std::string());
+  envs.push_back(asan);
   std::vector<char*> cenv;
   for (auto& e : envs) cenv.push_back(e.data());
   cenv.push_back(nullptr);

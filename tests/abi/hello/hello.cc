@@ -8,7 +8,9 @@ class Hello {
  public:
   static taskr::sdk::Manifest Describe() {
     taskr::sdk::Manifest m{"hello", "1.0.0", "Greets someone", {}, "greet"};
-    m.actions.push_back({"greet", "Print a greeting", /*pure=*/true,
+    m.actions.push_back({"greet",
+                         "Print a greeting",
+                         /*pure=*/true,
                          R"({"type": "object",
                              "properties": {"name": {"type": "string", "default": "world"}},
                              "additionalProperties": false})",
