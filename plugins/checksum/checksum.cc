@@ -27,7 +27,7 @@
 #include <system_error>
 #include <vector>
 
-#include "glob.h"
+#include <taskr/glob.hpp>
 #include "hasher.h"
 #include "sums_file.h"
 
@@ -36,6 +36,7 @@ namespace taskr::checksum {
 namespace {
 
 namespace fs = std::filesystem;
+using sdk::Glob;
 
 // At most this many files are listed in the job summary, the log and an
 // error message; the rest are counted.

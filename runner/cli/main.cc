@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "runner/cache/task_cache.h"
 #include "runner/cli/workspace.h"
 #include "runner/exec/contexts.h"
 #include "runner/exec/plan.h"
@@ -46,7 +47,38 @@ struct RunCommand {
   bool keep_going = false;
   bool dry_run = false;
   std::vector<std::string> inputs;
+  bool no_cache = false;
+  bool explain = false;
+  std::string remote_cache;
+  bool remote_read_only = false;
 };
+
+// OpenCache sets up caching for a run, or explains why it cannot; a cache that
+// cannot be opened costs a warning, never the run.
+std::unique_ptr<TaskCache> OpenCache(const RunCommand& cmd, const Pipeline& pipeline) {
+  if (cmd.no_cache) return nullptr;
+  CacheOptions options;
+  options.store_dir = LocalStore::DefaultDir(ProcessEnv);
+  options.workspace = pipeline.root;
+  std::string url =
+      cmd.remote_cache.empty() ? ProcessEnv("TASKR_REMOTE_CACHE").value_or("") : cmd.remote_cache;
+  if (!url.empty()) {
+    RemoteOptions remote;
+    remote.url = url;
+    remote.token = ProcessEnv("TASKR_REMOTE_CACHE_TOKEN").value_or("");
+    // Pull requests may come from forks: they read the shared cache but never write it.
+    bool pull_request = ProcessEnv("GITHUB_EVENT_NAME").value_or("").starts_with("pull_request");
+    remote.read_only = cmd.remote_read_only || pull_request ||
+                       ProcessEnv("TASKR_REMOTE_CACHE_READ_ONLY").value_or("") == "true";
+    options.remote = remote;
+  }
+  Result<std::unique_ptr<TaskCache>> cache = TaskCache::Open(options);
+  if (!cache.ok()) {
+    fmt::print(stderr, "taskr: warning: running without the cache: {}\n", cache.status().message());
+    return nullptr;
+  }
+  return std::move(*cache);
+}
 
 // Loaded is a pipeline that passed every load-time check.
 struct Loaded {
@@ -153,7 +185,11 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   ReporterList reporters;
   reporters.Add(&console);
 
+  std::unique_ptr<TaskCache> cache = OpenCache(cmd, pipeline);
+  console.set_explain(cmd.explain);
+
   RunOptions options;
+  options.cache = cache.get();
   options.jobs = jobs;
   options.keep_going = cmd.keep_going;
   options.run_dir = *run_dir;
@@ -323,6 +359,80 @@ int CmdPlugins(const GlobalOptions& g, const std::string& what, const std::strin
   return code;
 }
 
+std::string FormatBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+// ParseSize reads "500M", "2G", "1024" (bytes) and the like.
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t end = 0;
+  double n = 0;
+  try {
+    n = std::stod(text, &end);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(end);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+  if (!unit.empty() && unit.back() == 'I') unit.pop_back();
+  double scale = unit.empty()  ? 1
+                 : unit == "K" ? 1024.0
+                 : unit == "M" ? 1024.0 * 1024
+                 : unit == "G" ? 1024.0 * 1024 * 1024
+                               : -1;
+  if (scale < 0 || n < 0) return std::nullopt;
+  return static_cast<uint64_t>(n * scale);
+}
+
+int CmdCache(const std::string& what, const std::string& max_size, int max_age_days) {
+  Result<LocalStore> store = LocalStore::Open(LocalStore::DefaultDir(ProcessEnv));
+  if (!store.ok()) {
+    fmt::print(stderr, "taskr: {}\n", store.status().message());
+    return kExitInternal;
+  }
+  if (what == "clean") {
+    StoreStats before = store->Stats();
+    if (Status s = store->Clean(); !s.ok()) {
+      fmt::print(stderr, "taskr: {}\n", s.message());
+      return kExitInternal;
+    }
+    fmt::print("removed {} entries ({}) from {}\n", before.entries, FormatBytes(before.bytes),
+               store->dir().string());
+    return kExitOk;
+  }
+  if (what == "prune") {
+    std::optional<uint64_t> bytes =
+        max_size.empty() ? std::optional<uint64_t>(0) : ParseSize(max_size);
+    if (!bytes) {
+      fmt::print(stderr, "taskr: --max-size {}: write a size like 500M or 2G\n", max_size);
+      return kExitUsage;
+    }
+    if (*bytes == 0 && max_age_days == 0) {
+      fmt::print(stderr, "taskr: cache prune needs --max-size SIZE or --max-age DAYS\n");
+      return kExitUsage;
+    }
+    StoreStats removed = store->Prune(*bytes, std::chrono::hours(24 * max_age_days));
+    StoreStats left = store->Stats();
+    fmt::print("removed {} entries ({}); {} entries ({}) left in {}\n", removed.entries,
+               FormatBytes(removed.bytes), left.entries, FormatBytes(left.bytes),
+               store->dir().string());
+    return kExitOk;
+  }
+  StoreStats s = store->Stats();
+  fmt::print("cache: {}\n  entries: {}\n  size: {}\n", store->dir().string(), s.entries,
+             FormatBytes(s.bytes));
+  return kExitOk;
+}
+
 int CmdValidate(const GlobalOptions& g) {
   auto loaded = Load(g);
   if (!loaded) return kExitUsage;
@@ -368,6 +478,17 @@ int Main(int argc, char** argv) {
                    "Set a pipeline input, e.g. --input environment=staging")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);  // one value per -i, so targets may follow
+  run_cmd->add_flag("--no-cache", run.no_cache, "Run every task; read and write no cache");
+  run_cmd->add_flag("--explain", run.explain,
+                    "For each cache miss, list everything that changed since the last run");
+  run_cmd
+      ->add_option(
+          "--remote-cache", run.remote_cache,
+          "Also use the HTTP cache at URL (/ac and /cas, as bazel-remote or nginx "
+          "WebDAV serve them); default $TASKR_REMOTE_CACHE, token $TASKR_REMOTE_CACHE_TOKEN")
+      ->type_name("URL");
+  run_cmd->add_flag("--remote-cache-read-only", run.remote_read_only,
+                    "Read the remote cache but never write it (automatic for pull_request events)");
   run_cmd->footer(
       "Examples:\n"
       "  taskr run ci\n"
@@ -384,6 +505,23 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
   graph_cmd->footer("Example:\n  taskr graph ci --format mermaid");
   app.add_subcommand("validate", "Check pipeline.toml and exit: 0 when valid, 2 with errors");
+  std::string cache_what = "stats";
+  std::string cache_max_size;
+  int cache_max_age = 0;
+  auto* cache_cmd = app.add_subcommand("cache", "Show, prune or clean the local cache");
+  cache_cmd->add_option("command", cache_what, "stats (default), prune or clean")
+      ->check(CLI::IsMember({"stats", "prune", "clean"}));
+  cache_cmd
+      ->add_option("--max-size", cache_max_size,
+                   "prune: keep at most SIZE (e.g. 2G), least recently used first")
+      ->type_name("SIZE");
+  cache_cmd->add_option("--max-age", cache_max_age, "prune: remove entries unused for DAYS days")
+      ->type_name("DAYS")
+      ->check(CLI::NonNegativeNumber);
+  cache_cmd->footer(
+      "The cache lives in $TASKR_CACHE_DIR, else $XDG_CACHE_HOME/taskr, else ~/.cache/taskr.\n"
+      "Examples:\n  taskr cache\n  taskr cache prune --max-size 5G --max-age 14\n  taskr cache "
+      "clean");
   std::string plugins_what = "list";
   std::string plugin_name;
   auto* plugins_cmd = app.add_subcommand("plugins", "List plugins, or describe one (`info NAME`)");
@@ -413,6 +551,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("list")) return CmdList(g);
   if (app.got_subcommand("graph")) return CmdGraph(g, graph_targets, graph_format);
   if (app.got_subcommand("validate")) return CmdValidate(g);
+  if (app.got_subcommand("cache")) return CmdCache(cache_what, cache_max_size, cache_max_age);
   if (app.got_subcommand("plugins")) {
     if (plugins_what == "info" && plugin_name.empty()) {
       fmt::print(stderr, "taskr: plugins info needs a plugin name\n");

@@ -125,7 +125,10 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(const Pipeline& pipeline,
       }
       value = "";
     }
-    if (!value->empty()) c->secret_values_.push_back(*value);
+    if (!value->empty()) {
+      c->secret_values_.push_back(*value);
+      c->secret_names_.emplace_back(*value, s.name);
+    }
     secrets.emplace(s.name, Value(*value));
   }
 
@@ -142,6 +145,18 @@ std::string Contexts::Mask(std::string_view text) const {
   for (const auto& secret : secret_values_) {
     for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
       out.replace(pos, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
+std::string Contexts::MaskForKey(std::string_view text) const {
+  std::string out(text);
+  for (const auto& [secret, name] : secret_names_) {
+    std::string placeholder = fmt::format("${{{{ secrets.{} }}}}", name);
+    for (size_t pos = out.find(secret); pos != std::string::npos;
+         pos = out.find(secret, pos + placeholder.size())) {
+      out.replace(pos, secret.size(), placeholder);
     }
   }
   return out;

@@ -38,6 +38,9 @@ class Contexts {
   const std::vector<std::string>& SecretValues() const { return secret_values_; }
   /// Mask replaces every secret value in `text` with "***".
   std::string Mask(std::string_view text) const;
+  /// MaskForKey replaces every secret value with "${{ secrets.NAME }}", so a
+  /// cache key covers which secret is used, never its value.
+  std::string MaskForKey(std::string_view text) const;
 
  private:
   const Pipeline* pipeline_ = nullptr;
@@ -45,6 +48,7 @@ class Contexts {
   Value env_, vars_, inputs_, runner_, secrets_;
   mutable std::optional<Value> git_;
   std::vector<std::string> secret_values_;
+  std::vector<std::pair<std::string, std::string>> secret_names_;  // value, name
 };
 
 /// NeedsStatus is what a task's needs came to, for success() and failure().

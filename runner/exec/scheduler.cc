@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runner/base/digest.h"
+#include "runner/cache/task_cache.h"
 #include "runner/exec/output_file.h"
 #include "runner/model/json.h"
 #include "runner/os/event_loop.h"
@@ -119,6 +120,11 @@ struct Scheduler::Impl {
     std::string messages;              // an unfinished line from the worker's fd 3
     std::string plugin_error;          // the worker's last error message
     bool plugin_done = false;          // the worker said the action succeeded
+    bool effect = false;               // a plugin action that must never be cached
+    std::vector<std::pair<std::string, std::string>> command_facts;  // for the cache key
+    std::vector<std::pair<std::string, std::string>> env_facts;
+    std::unique_ptr<CacheRequest> cache_request;  // set while a cacheable task runs
+    std::unique_ptr<KeyRecord> cache_record;
     Clock::time_point attempt_start{};
   };
 
@@ -159,6 +165,8 @@ struct Scheduler::Impl {
   TimerId tick_timer = 0;
   Clock::time_point run_start;
   std::vector<pid_t> leftover_groups;  // groups whose output stayed open after exit
+  std::vector<std::pair<std::string, std::string>> pipeline_env_facts;  // [env], for cache keys
+  std::map<std::string, std::string> plugin_digests;  // plugin path -> sha256, computed once
 
   // ---- setup ----
 
@@ -195,6 +203,7 @@ struct Scheduler::Impl {
       if (!value.ok())
         return Status::Error(fmt::format("[env] {}: {}", e.name, value.status().message()));
       pipeline_env.push_back(e.name + "=" + *value);
+      pipeline_env_facts.emplace_back(e.name, contexts.MaskForKey(*value));
     }
     for (char** e = environ; *e; ++e) {
       std::string_view name = EnvName(*e);
@@ -224,6 +233,11 @@ struct Scheduler::Impl {
     loop.Post([this] { Pump(); });
     loop.Run();
     CleanUpLeftovers();
+    if (options.cache) {
+      std::vector<std::string> warnings;
+      options.cache->Finish(&warnings);
+      for (const auto& w : warnings) reporter.Notice(w);
+    }
 
     RunTotals totals;
     totals.wall = Clock::now() - run_start;
@@ -364,6 +378,9 @@ struct Scheduler::Impl {
     }
     Status prepared = PrepareSpawn(id, scope);
     if (!prepared.ok()) return Conclude(id, TaskState::kFailed, prepared.message());
+    if (options.cache && TaskCache::Cacheable(node, runs[id].effect) && LookUpCache(id, scope)) {
+      return;  // restored from the cache
+    }
 
     ++in_flight;
     results[id].state = TaskState::kRunning;
@@ -387,6 +404,8 @@ struct Scheduler::Impl {
       Result<std::string> script = spec.run->Render(scope);
       if (!script.ok()) return Status::Error(fmt::format("run: {}", script.status().message()));
       spawn->argv = spec.shell.empty() ? pipeline.shell : spec.shell;
+      runs[id].command_facts = {{"shell", fmt::format("{}", fmt::join(spawn->argv, " "))},
+                                {"command", contexts.MaskForKey(*script)}};
       spawn->argv.push_back(std::move(*script));
     } else {
       Result<std::string> request = PluginRequest(id, scope);
@@ -402,6 +421,7 @@ struct Scheduler::Impl {
       if (!value.ok())
         return Status::Error(fmt::format("env {}: {}", e.name, value.status().message()));
       extra.push_back(e.name + "=" + *value);
+      runs[id].env_facts.emplace_back(e.name, contexts.MaskForKey(*value));
     }
     std::string out_dir = (options.run_dir / "out").string();
     extra.push_back(fmt::format("TASKR_OUTPUT={}/{}.out", out_dir, id));
@@ -457,6 +477,16 @@ struct Scheduler::Impl {
       problems.push_back(fmt::format("{}: {}", FormatSchemaPath(e.path), e.message));
     }
     if (!problems.empty()) return Status::Error(fmt::format("{}", fmt::join(problems, "; ")));
+    auto digest = plugin_digests.find(entry->path);
+    if (digest == plugin_digests.end()) {
+      Result<std::string> d = Sha256File(entry->path);
+      digest = plugin_digests.emplace(entry->path, d.ok() ? *d : "unreadable").first;
+    }
+    runs[id].effect = !action->pure;
+    runs[id].command_facts = {{"plugin", fmt::format("{}@{}", name, (*manifest)->version)},
+                              {"plugin.sha256", digest->second},
+                              {"action", action->name},
+                              {"params", contexts.MaskForKey(params.ToJson(-1))}};
     ValueObject request;
     request.emplace("plugin", Value(entry->path));
     request.emplace("sha256", Value(entry->sha256));
@@ -575,6 +605,103 @@ struct Scheduler::Impl {
     return fmt::format(
         "plugin '{}' exited with code {} in the middle of its action (did it call exit()?)", name,
         status.exit_code);
+  }
+
+  // ---- cache ----
+
+  // LookUpCache computes the task's key and restores a hit; it returns true
+  // when the task is concluded (a hit, or a key that cannot be computed).
+  bool LookUpCache(NodeId id, const TaskScope& scope) {
+    const TaskNode& node = graph.node(id);
+    NodeRun& run = runs[id];
+    auto request = std::make_unique<CacheRequest>();
+    request->node = &node;
+    for (auto [patterns, out] : {std::pair(&node.spec->inputs, &request->inputs),
+                                 std::pair(&node.spec->outputs, &request->outputs)}) {
+      for (const std::string& pattern : *patterns) {
+        ExprError error;
+        auto t = Template::Parse(pattern, &error);
+        Result<std::string> rendered =
+            t ? t->Render(scope) : Result<std::string>(Status::Error(error.message));
+        if (!rendered.ok()) {
+          Conclude(id, TaskState::kFailed,
+                   fmt::format("inputs/outputs: {}", rendered.status().message()));
+          return true;
+        }
+        out->push_back(*rendered);
+      }
+    }
+    request->command = run.command_facts;
+    request->env = pipeline_env_facts;
+    request->env.insert(request->env.end(), run.env_facts.begin(), run.env_facts.end());
+    for (const auto& edge : node.needs)
+      request->need_keys.emplace_back(graph.node(edge.node).id, NeedKey(edge.node));
+
+    Result<KeyRecord> record = options.cache->Record(*request);
+    if (!record.ok()) {
+      Conclude(id, TaskState::kFailed, fmt::format("cache key: {}", record.status().message()));
+      return true;
+    }
+    TaskResult& result = results[id];
+    result.cache_key = record->Key();
+    std::vector<std::string> warnings;
+    std::optional<CacheEntry> hit = options.cache->Lookup(result.cache_key, &warnings);
+    for (const auto& w : warnings) reporter.Notice(fmt::format("{}: {}", node.id, w));
+    if (hit) {
+      Status restored = options.cache->Restore(*hit);
+      if (restored.ok()) {
+        ApplyHit(id, *hit);
+        return true;
+      }
+      reporter.Notice(fmt::format("{}: cached outputs could not be restored ({}); running it",
+                                  node.id, restored.message()));
+    }
+    result.cache = CacheUse::kMiss;
+    result.cache_changes = options.cache->ExplainMiss(node, *record);
+    options.cache->Remember(node, *record);
+    run.cache_request = std::move(request);
+    run.cache_record = std::make_unique<KeyRecord>(std::move(*record));
+    return false;
+  }
+
+  // NeedKey is what a dependent's key records for a need: its own key, or for
+  // a task that is not cached, a digest of the outputs it passed on.
+  std::string NeedKey(NodeId need) const {
+    const TaskResult& r = results[need];
+    if (!r.cache_key.empty()) return r.cache_key;
+    return Sha256Hex(Value(r.outputs).ToJson(-1));
+  }
+
+  void ApplyHit(NodeId id, const CacheEntry& hit) {
+    TaskResult& result = results[id];
+    result.cache = CacheUse::kHit;
+    result.outputs = hit.outputs;
+    result.findings = hit.findings;
+    result.artifacts = hit.artifacts;
+    result.summary = hit.summary;
+    if (!hit.log.empty()) {
+      WriteLog(id, hit.log);  // replay the log into this run's folder
+      close(runs[id].log_fd);
+      runs[id].log_fd = -1;
+    }
+    result.start = result.end = Clock::now();
+    runs[id].spawn.reset();
+    Conclude(id, TaskState::kSucceeded, "");
+  }
+
+  // SaveToCache stores a successful run; "" when stored (or not storable for a
+  // reason that must not fail the task), else why the task fails.
+  std::string SaveToCache(NodeId id) {
+    NodeRun& run = runs[id];
+    bool exists = false;
+    std::string log = results[id].log_path.empty() ? "" : ReadFile(results[id].log_path, &exists);
+    std::vector<std::string> warnings;
+    Status saved =
+        options.cache->Save(*run.cache_request, *run.cache_record, results[id], log, &warnings);
+    for (const auto& w : warnings) reporter.Notice(fmt::format("{}: {}", graph.node(id).id, w));
+    run.cache_request.reset();
+    run.cache_record.reset();
+    return saved.ok() ? "" : saved.message();
   }
 
   // ---- concurrency groups ----
@@ -784,6 +911,7 @@ struct Scheduler::Impl {
     } else if (Status s = ReadOutputs(id); !s.ok()) {
       failure = s.message();
     }
+    if (failure.empty() && run.cache_request) failure = SaveToCache(id);
     LeaveGroup(id);
 
     if (failure.empty()) {

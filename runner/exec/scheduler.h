@@ -20,6 +20,7 @@
 namespace taskr {
 
 class PluginRegistry;
+class TaskCache;
 
 /// RunOptions tune one run.
 struct RunOptions {
@@ -35,6 +36,8 @@ struct RunOptions {
   bool ticks = false;
   /// plugins runs `uses` tasks; null: such tasks fail.
   PluginRegistry* plugins = nullptr;
+  /// cache stores and restores cacheable tasks; null: nothing is cached.
+  TaskCache* cache = nullptr;
 };
 
 /// Scheduler executes one Selection once.

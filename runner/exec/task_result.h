@@ -24,6 +24,13 @@ const char* StateName(TaskState state);
 
 using Clock = std::chrono::steady_clock;
 
+/// CacheUse says what the cache did for a task.
+enum class CacheUse {
+  kNone,  // not cacheable, or caching is off
+  kHit,   // restored from the cache; the task did not run
+  kMiss,  // looked up, not found: the task ran
+};
+
 /// TaskResult is the outcome of one task instance.
 struct TaskResult {
   TaskState state = TaskState::kPending;
@@ -42,6 +49,9 @@ struct TaskResult {
   std::string log_path;          // "" when the task printed nothing
   std::string log_tail;          // the end of its output, for failure reports
   int slot = -1;                 // the job slot it ran in, for the trace
+  CacheUse cache = CacheUse::kNone;
+  std::string cache_key;                   // the key looked up (cacheable tasks)
+  std::vector<std::string> cache_changes;  // on a miss: what changed since the last record
 
   /// Succeeded counts allowed failures as success, as dependents see them.
   bool Succeeded() const {

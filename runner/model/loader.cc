@@ -76,7 +76,7 @@ const std::vector<std::string> kInputKeys = {"description", "choices", "default"
 const std::vector<std::string> kTaskKeys = {
     "description", "run",           "uses",    "with",    "shell",       "needs",
     "env",         "cwd",           "timeout", "retries", "retry_delay", "if",
-    "matrix",      "allow_failure", "inputs",  "outputs", "concurrency"};
+    "matrix",      "allow_failure", "inputs",  "outputs", "concurrency", "cache"};
 const std::vector<std::string> kContexts = {"git",    "env",     "vars",   "inputs",
                                             "runner", "secrets", "matrix", "needs"};
 const std::vector<std::string> kGitFields = {"sha", "short_sha", "branch", "tag",
@@ -726,6 +726,7 @@ class Loader {
       task.inputs = StringList(*n, "inputs").value_or(std::vector<std::string>{});
     if (auto* n = t->get("outputs"))
       task.outputs = StringList(*n, "outputs").value_or(std::vector<std::string>{});
+    if (auto* n = t->get("cache")) task.cache = Bool(*n, "cache").value_or(true);
     if (auto* n = t->get("concurrency"))
       task.concurrency = TemplateOf(*n, where + " concurrency", rules);
     pipeline_->tasks.push_back(std::move(task));

@@ -100,6 +100,7 @@ struct TaskSpec {
   bool allow_failure = false;
   std::vector<std::string> inputs;      // globs, relative to the workspace root
   std::vector<std::string> outputs;     // paths or globs, relative to the workspace root
+  bool cache = true;                    // false: never cached, even with inputs or outputs
   std::optional<Template> concurrency;  // group name
 };
 

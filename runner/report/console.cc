@@ -86,7 +86,8 @@ void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
   std::string detail = r.reason;
   switch (r.state) {
     case TaskState::kSucceeded:
-      label = Paint("ok       ", kGreen);
+      label = r.cache == CacheUse::kHit ? Paint("cached   ", kGreen) : Paint("ok       ", kGreen);
+      if (r.cache == CacheUse::kHit) ++cached_;
       break;
     case TaskState::kFailed:
       if (r.allowed_failure) {
@@ -105,10 +106,23 @@ void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
   }
   if (r.attempts > 1)
     detail += fmt::format("{}after {} attempts", detail.empty() ? "" : ", ", r.attempts);
+  if (r.cache == CacheUse::kHit) duration.clear();
+  if (r.cache == CacheUse::kMiss && !r.cache_changes.empty() && r.state == TaskState::kSucceeded) {
+    detail += fmt::format("{}cache miss: {}", detail.empty() ? "" : ", ", r.cache_changes.front());
+    if (r.cache_changes.size() > 1 && !explain_)
+      detail += fmt::format(" (+{} more)", r.cache_changes.size() - 1);
+  }
   std::string line = fmt::format("{} {:<{}}  {:>6}", label, id, id_width_, duration);
   if (!detail.empty()) line += "  " + detail;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   fmt::print(out_, "{}\n", line);
+  if (explain_ && r.cache == CacheUse::kMiss) {
+    if (r.cache_changes.empty())
+      fmt::print(out_, "          cache miss: no earlier run of this task on record\n");
+    for (size_t i = 1; i < r.cache_changes.size(); ++i) {
+      fmt::print(out_, "          cache miss: {}\n", r.cache_changes[i]);
+    }
+  }
   if (style_.live) std::fflush(out_);
 }
 
@@ -201,6 +215,7 @@ void ConsoleReporter::RunFinished(const RunTotals& t, const std::vector<TaskResu
   std::string summary = fmt::format("{} succeeded, {} failed", t.succeeded, t.failed);
   if (t.allowed_failures) summary += fmt::format(", {} allowed to fail", t.allowed_failures);
   summary += fmt::format(", {} skipped", t.skipped);
+  if (cached_) summary += fmt::format(" ({} from the cache)", cached_);
   if (t.cancelled) summary += fmt::format(", {} cancelled", t.cancelled);
   summary += fmt::format(" in {}", FormatDuration(t.wall));
   if (t.interrupted) summary += " (interrupted)";

@@ -30,6 +30,8 @@ class ConsoleReporter : public Reporter {
   void Notice(std::string_view message) override;
   void Tick() override;
   void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
+  /// set_explain lists every change behind each cache miss, not just the first.
+  void set_explain(bool explain) { explain_ = explain; }
 
  private:
   void ClearStatus();
@@ -44,6 +46,8 @@ class ConsoleReporter : public Reporter {
   size_t total_ = 0;
   size_t id_width_ = 0;
   bool status_shown_ = false;
+  bool explain_ = false;
+  size_t cached_ = 0;
 };
 
 /// FormatDuration renders "0.4s", "12.3s", "2m05s" or "1h02m".

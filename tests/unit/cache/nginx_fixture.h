@@ -1,0 +1,56 @@
+// NginxServer runs a real nginx with a WebDAV cache location on 127.0.0.1, in a
+// temporary folder, for the lifetime of the object; the remote cache tests talk
+// to it as they would to a production nginx.
+//
+//   taskr::test::NginxServer nginx;
+//   auto remote = RemoteStore::Create({.url = nginx.Url("/cache")});
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace taskr::test {
+
+/// NginxOptions choose how the server listens.
+struct NginxOptions {
+  /// tls serves HTTPS with a self-signed certificate for "localhost" (see cert_file).
+  bool tls = false;
+};
+
+/// NginxServer owns one nginx process. Its locations:
+///   /cache/(ac|cas)/<64 hex>  WebDAV GET/HEAD/PUT, files under dir()/data
+///   /auth/(ac|cas)/<64 hex>   the same, but 401 unless "Authorization: Bearer s3cret"
+///   /broken/                  always 500
+/// The constructor fails the running test when nginx is missing or does not start.
+class NginxServer {
+ public:
+  explicit NginxServer(NginxOptions options = {});
+  ~NginxServer();
+  NginxServer(const NginxServer&) = delete;
+  NginxServer& operator=(const NginxServer&) = delete;
+
+  int port() const { return port_; }
+  /// Url is "http://127.0.0.1:<port><path>" ("https://" with tls).
+  std::string Url(std::string_view path, std::string_view host = "127.0.0.1") const;
+  /// AccessLog returns the access log so far, one line per request:
+  /// METHOD URI STATUS auth="<Authorization>" ua="<User-Agent>".
+  std::string AccessLog() const;
+  /// cert_file is the PEM certificate nginx presents with tls; empty otherwise.
+  const std::filesystem::path& cert_file() const { return cert_file_; }
+  /// Stop ends nginx and waits for it; the destructor calls it too.
+  void Stop();
+
+ private:
+  bool Start(const std::filesystem::path& nginx);  // false when another process took the port
+
+  NginxOptions options_;
+  std::filesystem::path dir_;
+  std::filesystem::path cert_file_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace taskr::test
