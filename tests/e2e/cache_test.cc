@@ -1,5 +1,9 @@
 // End-to-end: the content-addressed cache, with the real binary and a cache
 // folder of each test's own.
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <filesystem>
@@ -243,4 +247,80 @@ TEST_CASE(
   CHECK(c.Runs("docs") == 3);
   Outcome bad = c.Run({"cache", "prune", "--max-size", "lots"});
   CHECK(bad.exit_code == 2);
+}
+
+namespace {
+
+// WriteHostileArchive writes a tar.zst holding `entry` (e.g. "../escape"), as
+// an attacker with write access to a shared cache could.
+void WriteHostileArchive(const fs::path& path, const std::string& entry) {
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax(a);
+  archive_write_add_filter_zstd(a);
+  REQUIRE(archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, entry.c_str());
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, 6);
+  archive_write_header(a, e);
+  archive_write_data(a, "owned\n", 6);
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+std::string FileSha256(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  std::string data = s.str();
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_Digest(data.data(), data.size(), md, &size, EVP_sha256(), nullptr);
+  std::string hex;
+  static const char kDigits[] = "0123456789abcdef";
+  for (unsigned i = 0; i < size; ++i) {
+    hex += kDigits[md[i] >> 4];
+    hex += kDigits[md[i] & 0xf];
+  }
+  return hex;
+}
+
+}  // namespace
+
+TEST_CASE("a cache archive that reaches outside the workspace is refused", "[e2e][cache]") {
+  for (const std::string hostile : {"../escape", "/tmp/taskr-e2e-absolute-escape"}) {
+    CacheWorkspace c;
+    REQUIRE(c.Run({"run", "compile"}).exit_code == 0);
+    // Swap the stored archive for a hostile one, with a matching digest.
+    fs::path entry;
+    for (const auto& f : fs::recursive_directory_iterator(fs::path(c.store()) / "ac")) {
+      if (f.is_regular_file()) entry = f.path();
+    }
+    REQUIRE(!entry.empty());
+    fs::path bad = fs::path(c.store()) / "hostile.tar.zst";
+    WriteHostileArchive(bad, hostile);
+    std::string digest = FileSha256(bad);
+    fs::create_directories(fs::path(c.store()) / "cas" / digest.substr(0, 2));
+    fs::rename(bad, fs::path(c.store()) / "cas" / digest.substr(0, 2) / (digest + ".tar.zst"));
+    std::ifstream in(entry);
+    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t at = json.find("\"archive_sha256\":\"");
+    REQUIRE(at != std::string::npos);
+    json.replace(at + 18, 64, digest);
+    std::ofstream(entry, std::ios::trunc) << json;
+
+    fs::remove_all(c.ws.dir() / "out");
+    Outcome o = c.Run({"run", "compile"});
+    INFO(o.out);
+    CHECK(o.exit_code == 0);
+    CHECK_THAT(o.out, ContainsSubstring("cached outputs could not be restored"));
+    CHECK_THAT(o.out, ContainsSubstring(hostile));
+    CHECK_THAT(o.out, ContainsSubstring("running it"));
+    CHECK_FALSE(fs::exists(c.ws.dir().parent_path() / "escape"));
+    CHECK_FALSE(fs::exists("/tmp/taskr-e2e-absolute-escape"));
+    CHECK(c.Runs("compile") == 2);
+    CHECK(c.ws.Read("out/app") == "int a;\nint b;\nmode release\n");
+  }
 }

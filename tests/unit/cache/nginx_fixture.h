@@ -38,6 +38,8 @@ class NginxServer {
   /// AccessLog returns the access log so far, one line per request:
   /// METHOD URI STATUS auth="<Authorization>" ua="<User-Agent>".
   std::string AccessLog() const;
+  /// dir is the server's temporary folder; WebDAV files live under dir()/data.
+  const std::filesystem::path& dir() const { return dir_; }
   /// cert_file is the PEM certificate nginx presents with tls; empty otherwise.
   const std::filesystem::path& cert_file() const { return cert_file_; }
   /// Stop ends nginx and waits for it; the destructor calls it too.
