@@ -333,8 +333,9 @@ Result<Reply> HttpRemoteStore::Exchange(std::string_view method, std::string_vie
   Reply reply;
   reply.status = parser.get().result_int();
   reply.reason = std::string(parser.get().reason());
-  if (reply.reason.empty())
+  if (reply.reason.empty()) {
     reply.reason = std::string(http::obsolete_reason(parser.get().result()));
+  }
   reply.body = std::move(parser.get().body());
   return reply;
 }

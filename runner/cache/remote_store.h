@@ -19,8 +19,8 @@ namespace taskr {
 
 /// RemoteOptions configure a remote cache.
 struct RemoteOptions {
-  std::string url;         // http://host[:port][/prefix]; https:// too
-  std::string token;       // sent as "Authorization: Bearer <token>" when not empty
+  std::string url{};       // http://host[:port][/prefix]; https:// too
+  std::string token{};     // sent as "Authorization: Bearer <token>" when not empty
   bool read_only = false;  // Put refuses without a request
   std::chrono::milliseconds timeout{10000};  // per request: connect + send + receive
 };

@@ -19,6 +19,7 @@
 #include "runner/model/json.h"
 #include "runner/os/event_loop.h"
 #include "runner/os/queue_lock.h"
+#include "runner/os/run_capture.h"
 #include "runner/os/subprocess.h"
 #include "runner/plugins/plugin_registry.h"
 #include "runner/plugins/schema.h"
@@ -121,6 +122,8 @@ struct Scheduler::Impl {
     std::string plugin_error;          // the worker's last error message
     bool plugin_done = false;          // the worker said the action succeeded
     bool effect = false;               // a plugin action that must never be cached
+    bool tool_identity = false;        // the plugin can name its tools for the cache key
+    std::string worker_request;        // the plugin request, for the identity worker
     std::vector<std::pair<std::string, std::string>> command_facts;  // for the cache key
     std::vector<std::pair<std::string, std::string>> env_facts;
     std::unique_ptr<CacheRequest> cache_request;  // set while a cacheable task runs
@@ -487,6 +490,7 @@ struct Scheduler::Impl {
                               {"plugin.sha256", digest->second},
                               {"action", action->name},
                               {"params", contexts.MaskForKey(params.ToJson(-1))}};
+    runs[id].tool_identity = (*manifest)->tool_identity;
     ValueObject request;
     request.emplace("plugin", Value(entry->path));
     request.emplace("sha256", Value(entry->sha256));
@@ -494,7 +498,9 @@ struct Scheduler::Impl {
     request.emplace("params", params);
     request.emplace("workspace", Value(workspace));
     request.emplace("secrets", *contexts.Get("secrets"));
-    return Value(std::move(request)).ToJson(-1);
+    std::string text = Value(std::move(request)).ToJson(-1);
+    runs[id].worker_request = text;
+    return text;
   }
 
   // RenderValue evaluates the expressions in every string of `v`; a string
@@ -632,6 +638,14 @@ struct Scheduler::Impl {
       }
     }
     request->command = run.command_facts;
+    if (run.tool_identity) {
+      Result<std::string> tool = ToolIdentity(id);
+      if (!tool.ok()) {
+        Conclude(id, TaskState::kFailed, tool.status().message());
+        return true;
+      }
+      request->command.emplace_back("tool", *tool);
+    }
     request->env = pipeline_env_facts;
     request->env.insert(request->env.end(), run.env_facts.begin(), run.env_facts.end());
     for (const auto& edge : node.needs)
@@ -662,6 +676,23 @@ struct Scheduler::Impl {
     run.cache_request = std::move(request);
     run.cache_record = std::make_unique<KeyRecord>(std::move(*record));
     return false;
+  }
+
+  // ToolIdentity asks the plugin (in a worker) which tools and versions the
+  // action would use, so upgrading them changes the key.
+  Result<std::string> ToolIdentity(NodeId id) {
+    const NodeRun& run = runs[id];
+    Result<Captured> out =
+        RunCapture(options.plugins->WorkerCommand({"identity"}), std::chrono::seconds(60),
+                   {fmt::format("{}={}", kWorkerRequestEnv, run.worker_request)});
+    if (!out.ok()) return out.status();
+    if (out->status.signal || out->status.exit_code != 0) {
+      std::string err = out->err;
+      while (!err.empty() && err.back() == '\n') err.pop_back();
+      return Status::Error(fmt::format("plugin '{}' could not name its tools: {}", run.plugin,
+                                       err.empty() ? "it failed" : err));
+    }
+    return contexts.MaskForKey(out->out);
   }
 
   // NeedKey is what a dependent's key records for a need: its own key, or for

@@ -15,8 +15,8 @@ extern char** environ;
 
 namespace taskr {
 
-Result<Captured> RunCapture(const std::vector<std::string>& args,
-                            std::chrono::milliseconds timeout) {
+Result<Captured> RunCapture(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                            const std::vector<std::string>& extra_env) {
   if (args.empty()) return Status::Error("nothing to run");
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) return Status::Error(fmt::format("pipe: {}", strerror(errno)));
@@ -38,7 +38,11 @@ Result<Captured> RunCapture(const std::vector<std::string>& args,
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (const auto& e : extra_env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(out[1]);

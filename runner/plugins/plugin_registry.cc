@@ -12,6 +12,7 @@
 #include "runner/os/run_capture.h"
 #include "runner/plugins/schema.h"
 #include "runner/plugins/worker.h"
+#include "sdk/include/taskr/plugin_api.h"
 
 namespace taskr {
 
@@ -182,8 +183,14 @@ Result<const PluginManifest*> PluginRegistry::Manifest(std::string_view name) {
   }
   if (!run->status.ok())
     return Status::Error(err.empty() ? fmt::format("{}: cannot be loaded", entry->path) : err);
-  Result<PluginManifest> m = ParseManifest(run->out, entry->path);
+  std::string_view out = run->out;
+  std::string_view json = out.substr(0, out.find('\n'));
+  Result<PluginManifest> m = ParseManifest(std::string(json), entry->path);
   if (!m.ok()) return m.status();
+  if (size_t at = out.find("\ncapabilities "); at != std::string_view::npos) {
+    unsigned long caps = std::strtoul(std::string(out.substr(at + 14)).c_str(), nullptr, 10);
+    m->tool_identity = (caps & TASKR_CAP_TOOL_IDENTITY) != 0;
+  }
   if (m->name != name) {
     return Status::Error(
         fmt::format("{}: calls itself '{}', but is installed as '{}'", entry->path, m->name, name));

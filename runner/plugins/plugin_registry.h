@@ -38,6 +38,7 @@ struct PluginManifest {
   std::string description;
   std::string default_action;
   std::vector<PluginAction> actions;
+  bool tool_identity = false;  // the plugin adds its tools' identity to cache keys
   /// FindAction returns the action `name` ("" means the default), or nullptr.
   const PluginAction* FindAction(std::string_view name) const;
 };

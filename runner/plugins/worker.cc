@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -239,12 +240,15 @@ int PrintManifest(const std::string& path) {
     fmt::print(stderr, "{}: the plugin's manifest is empty (did Describe() throw?)\n", path);
     return kWorkerLoadFailed;
   }
-  WriteAll(STDOUT_FILENO, manifest);
-  WriteAll(STDOUT_FILENO, "\n");
+  // One line of JSON, then what the table offers beyond the manifest.
+  std::string text(manifest);
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  WriteAll(STDOUT_FILENO, text);
+  WriteAll(STDOUT_FILENO, fmt::format("\ncapabilities {}\n", (*plugin)->table().capabilities));
   return kWorkerOk;
 }
 
-int RunAction() {
+int RunAction(bool identity_only) {
   const char* raw = std::getenv(kWorkerRequestEnv);
   if (!raw) {
     fmt::print(stderr, "taskr worker: ${} is not set\n", kWorkerRequestEnv);
@@ -294,6 +298,22 @@ int RunAction() {
   call.action = Str(action);
   call.params_json = Str(params);
   call.host = host.table();
+  if (identity_only) {
+    // tool_identity: the tools' versions and database digests, for the cache key.
+    taskr_str identity{nullptr, 0};
+    taskr_status st =
+        table.tool_identity ? table.tool_identity(instance, &call, &identity) : TASKR_UNSUPPORTED;
+    std::string text(View(identity));
+    std::string error(View(table.last_error(instance)));
+    table.destroy(instance);
+    if (st == TASKR_UNSUPPORTED) return kWorkerOk;
+    if (st != TASKR_OK) {
+      fmt::print(stderr, "tool_identity failed: {}\n", error);
+      return kWorkerActionFailed;
+    }
+    WriteAll(STDOUT_FILENO, text);
+    return kWorkerOk;
+  }
   taskr_status status = table.run(instance, &call);
   int code = kWorkerOk;
   if (status == TASKR_OK) {
@@ -321,8 +341,9 @@ int RunWorker(const std::vector<std::string>& args) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   if (args.size() == 2 && args[0] == "manifest") return PrintManifest(args[1]);
-  if (args.size() == 1 && args[0] == "run") return RunAction();
-  fmt::print(stderr, "usage: {} manifest PLUGIN.so | run\n", kWorkerBinary);
+  if (args.size() == 1 && args[0] == "run") return RunAction(/*identity_only=*/false);
+  if (args.size() == 1 && args[0] == "identity") return RunAction(/*identity_only=*/true);
+  fmt::print(stderr, "usage: {} manifest PLUGIN.so | run | identity\n", kWorkerBinary);
   return kWorkerLoadFailed;
 }
 

@@ -4,8 +4,10 @@
 // `taskr __worker` when that binary is missing. The scheduler starts it like any
 // task (own process group, output to the task log) and reads fd 3.
 //
-//   taskr-worker manifest PLUGIN.so   prints the manifest JSON, exits 0
+//   taskr-worker manifest PLUGIN.so   prints the manifest JSON (one line), then
+//                                     "capabilities N" (TASKR_CAP_* bits)
 //   taskr-worker run                  runs the action in $TASKR_WORKER_REQUEST
+//   taskr-worker identity             prints the action's tool identity (may be empty)
 //
 // Messages are JSON lines on fd 3, one object each, keyed by "t":
 //   {"t":"log","level":1,"msg":"..."}        {"t":"output","key":"k","value":"v"}

@@ -324,3 +324,21 @@ TEST_CASE("a cache archive that reaches outside the workspace is refused", "[e2e
     CHECK(c.ws.Read("out/app") == "int a;\nint b;\nmode release\n");
   }
 }
+
+TEST_CASE("a plugin's tool identity is part of the key: upgrading the tool is a miss",
+          "[e2e][cache]") {
+  CacheWorkspace c(("[plugins]\nversioned = \"" + std::string(TASKR_TEST_PLUGIN_DIR) +
+                    "/taskr-versioned.so\"\n"
+                    "[tasks.stamp]\nuses = \"versioned.stamp\"\n"
+                    "with = { output = \"stamp.txt\" }\noutputs = [\"stamp.txt\"]\n")
+                       .c_str());
+  c.ws.Write("tool-version.txt", "0.50.1 db:sha256:aaaa");
+  REQUIRE(c.Run({"run", "stamp"}).exit_code == 0);
+  CHECK_THAT(c.Run({"run", "stamp"}).out, ContainsSubstring("cached    stamp"));
+  c.ws.Write("tool-version.txt", "0.51.0 db:sha256:bbbb");
+  Outcome o = c.Run({"run", "stamp"});
+  CHECK(o.exit_code == 0);
+  CHECK_THAT(o.out, ContainsSubstring("cache miss: tool changed"));
+  CHECK(c.ws.Read("stamp.txt") == "stamped with 0.51.0 db:sha256:bbbb");
+  CHECK(Count(c.ws.Read("stamp-runs.log"), "run\n") == 2);
+}

@@ -1,8 +1,10 @@
 // End-to-end: the remote cache, against a real nginx WebDAV server on 127.0.0.1.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/e2e/harness.h"
 #include "tests/unit/cache/nginx_fixture.h"
@@ -40,6 +42,19 @@ struct Copy {
   Workspace ws;
 };
 
+// SettledLog reads nginx's access log once it stops growing: nginx writes a
+// request's line just after sending the response the client already has.
+std::string SettledLog(const taskr::test::NginxServer& nginx) {
+  std::string log = nginx.AccessLog();
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string again = nginx.AccessLog();
+    if (again == log) break;
+    log = std::move(again);
+  }
+  return log;
+}
+
 }  // namespace
 
 TEST_CASE("the remote cache seeds an empty local store in another checkout", "[e2e][remote]") {
@@ -48,8 +63,8 @@ TEST_CASE("the remote cache seeds an empty local store in another checkout", "[e
   Copy first;
   REQUIRE(first.Run(url).exit_code == 0);
   CHECK(first.Runs() == 2);
-  CHECK(Count(nginx.AccessLog(), "PUT /cache/ac/") == 2);
-  CHECK(Count(nginx.AccessLog(), "PUT /cache/cas/") == 1);  // test declares no output files
+  CHECK(Count(SettledLog(nginx), "PUT /cache/ac/") == 2);
+  CHECK(Count(SettledLog(nginx), "PUT /cache/cas/") == 1);  // test declares no output files
 
   Copy second;
   Outcome o = second.Run(url);
@@ -106,19 +121,19 @@ TEST_CASE("read-only remote caches are read but never written", "[e2e][remote]")
   std::string url = nginx.Url("/cache");
   Copy writer;
   REQUIRE(writer.Run(url).exit_code == 0);
-  size_t puts = Count(nginx.AccessLog(), "PUT ");
+  size_t puts = Count(SettledLog(nginx), "PUT ");
 
   SECTION("--remote-cache-read-only") {
     Copy reader;
     reader.ws.Write("src/b.txt", "more\n");  // a new key: a miss that must not be uploaded
     CHECK(reader.Run(url, {"--remote-cache-read-only"}).exit_code == 0);
-    CHECK(Count(nginx.AccessLog(), "PUT ") == puts);
+    CHECK(Count(SettledLog(nginx), "PUT ") == puts);
   }
   SECTION("automatic for pull_request events") {
     Copy reader;
     reader.ws.Write("src/b.txt", "more\n");
     CHECK(reader.Run(url, {}, {"GITHUB_EVENT_NAME=pull_request"}).exit_code == 0);
-    CHECK(Count(nginx.AccessLog(), "PUT ") == puts);
+    CHECK(Count(SettledLog(nginx), "PUT ") == puts);
     Copy hit;  // reading still works
     Outcome o = hit.Run(url, {}, {"GITHUB_EVENT_NAME=pull_request"});
     CHECK(Count(o.out, "cached    ") == 2);

@@ -142,7 +142,7 @@ std::string Config(const fs::path& dir, int port, bool tls) {
   out += "http {\n";
   out +=
       "  log_format taskr '$request_method $uri $status auth=\"$http_authorization\" "
-      "ua=\"$http_user_agent\"';\n";
+      "ua=\"$http_user_agent\" sni=\"$ssl_server_name\"';\n";
   out += "  access_log " + d + "/access.log taskr;\n";
   for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
     out += "  " + std::string(temp) + "_temp_path " + d + "/tmp_" + temp + ";\n";

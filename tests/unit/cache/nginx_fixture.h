@@ -36,7 +36,7 @@ class NginxServer {
   /// Url is "http://127.0.0.1:<port><path>" ("https://" with tls).
   std::string Url(std::string_view path, std::string_view host = "127.0.0.1") const;
   /// AccessLog returns the access log so far, one line per request:
-  /// METHOD URI STATUS auth="<Authorization>" ua="<User-Agent>".
+  /// METHOD URI STATUS auth="<Authorization>" ua="<User-Agent>" sni="<TLS server name>".
   std::string AccessLog() const;
   /// dir is the server's temporary folder; WebDAV files live under dir()/data.
   const std::filesystem::path& dir() const { return dir_; }

@@ -269,6 +269,9 @@ TEST_CASE("RemoteStore speaks HTTPS with SNI and checks the certificate's host n
   REQUIRE(trusted->Put(RemoteStore::kCas, Key('2'), "over tls").ok());
   CHECK(trusted->Get(RemoteStore::kCas, Key('2'))->value() == "over tls");
   CHECK_FALSE(trusted->Get(RemoteStore::kCas, Key('3'))->has_value());
+  // nginx logs a missing header as "-".
+  CHECK(WaitForLog(nginx, "GET /cache/cas/" + Key('2') +
+                              " 200 auth=\"-\" ua=\"taskr/" TASKR_VERSION "\" sni=\"localhost\""));
 
   // The certificate names localhost, not 127.0.0.1.
   CHECK_THAT(by_address->Get(RemoteStore::kCas, Key('2')).status().message(),
