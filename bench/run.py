@@ -598,8 +598,6 @@ def verdict_at_most(value: float, target: float, word: str = "target") -> str:
 def write_cache_graph(n: int, root: Path) -> tuple[Path, Path, Path]:
     """root/taskr (pipeline.toml, src/), root/ninja (build.ninja, src/) and an
     empty root/store for TASKR_CACHE_DIR. Returns the three folders."""
-    if root.exists():
-        shutil.rmtree(root)
     tdir, ndir, store = root / "taskr", root / "ninja", root / "store"
     for d in (tdir, ndir):
         (d / "src").mkdir(parents=True)
@@ -635,14 +633,27 @@ def write_cache_graph(n: int, root: Path) -> tuple[Path, Path, Path]:
     return tdir, ndir, store
 
 
-def reset_cache_run(tdir: Path, store: Path | None) -> None:
+def set_aside(path: Path, trash: Path) -> None:
+    """Move `path` into `trash` (a rename) instead of deleting it.
+
+    Deleting thousands of files just before a run makes the run's own file
+    creations slower on some filesystems (ext4 skips recently freed inodes,
+    and scanning for them showed up as the top cost in `perf`), which would
+    charge the bench's clean-up to whichever runner creates the most files.
+    The trash is deleted once, after the cache section."""
+    if path.exists() or path.is_symlink():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
+
+
+def reset_cache_run(tdir: Path, store: Path | None, trash: Path) -> None:
     """A cold taskr run: no .taskr/ (stat cache, key records), an empty out/
     (cp needs the folder; ninja makes its own), and an empty store if given."""
-    shutil.rmtree(tdir / ".taskr", ignore_errors=True)
-    shutil.rmtree(tdir / "out", ignore_errors=True)
+    set_aside(tdir / ".taskr", trash)
+    set_aside(tdir / "out", trash)
     (tdir / "out").mkdir()
     if store is not None:
-        shutil.rmtree(store, ignore_errors=True)
+        set_aside(store, trash)
         store.mkdir()
 
 
@@ -663,7 +674,19 @@ def cache_line(label: str, value: str, note: str = "") -> None:
 def cache_measurements(taskr: str, args) -> dict:
     n, jobs = args.cache_n, args.jobs
     root = args.out / f"cache-wide-{n}"
+    trash = args.out / f"cache-wide-{n}.trash"
+    shutil.rmtree(trash, ignore_errors=True)  # left by an interrupted run
+    set_aside(root, trash)  # a previous run's files, deleted at the end
     tdir, ndir, store = write_cache_graph(n, root)
+    try:
+        return cache_runs(taskr, args, tdir, ndir, store, trash)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def cache_runs(taskr: str, args, tdir: Path, ndir: Path, store: Path,
+               trash: Path) -> dict:
+    n, jobs, root = args.cache_n, args.jobs, tdir.parent
     ninja = shutil.which("ninja")
     env = {"TASKR_CACHE_DIR": str(store)}
     run_all = [taskr, "-C", str(tdir), "run", "all", "--jobs", str(jobs)]
@@ -684,13 +707,13 @@ def cache_measurements(taskr: str, args) -> dict:
     # ninja from scratch as a reference. The last one leaves the store full.
     cold: dict[str, list[float]] = {"cache": [], "no_cache": [], "ninja": []}
     for rep in range(args.warmup + args.repeat):
-        reset_cache_run(tdir, None)
+        reset_cache_run(tdir, None, trash)
         s_off = run(run_all + ["--no-cache"], root / "taskr-no-cache.log", env)
         if ninja_argv:
             reset_state("ninja", ndir)
-            shutil.rmtree(ndir / "out", ignore_errors=True)
+            set_aside(ndir / "out", trash)
             s_nj = run(ninja_argv, root / "ninja-cold.log")
-        reset_cache_run(tdir, store)
+        reset_cache_run(tdir, store, trash)
         s_on = run(run_all, root / "taskr-cold.log", env)
         if s_on is None or s_off is None:
             return results
@@ -700,8 +723,9 @@ def cache_measurements(taskr: str, args) -> dict:
             if ninja_argv and s_nj:
                 cold["ninja"].append(s_nj.seconds)
         if sys.stderr.isatty():
-            print(f"  cold runs {rep + 1}/{args.warmup + args.repeat}",
-                  file=sys.stderr, end="\r", flush=True)
+            done, total = rep + 1, args.warmup + args.repeat
+            print(f"  cold runs {done}/{total}", file=sys.stderr,
+                  end="\r" if done < total else "\n", flush=True)
     last_write = time.time()
     if not cache_outputs_ok(tdir, n):
         print(f"  the cold run left wrong or missing files in {tdir / 'out'};"
@@ -735,14 +759,15 @@ def cache_measurements(taskr: str, args) -> dict:
     if first is None:
         return results
     results["first_rerun_ms"] = 1000 * first.seconds
+    all_hits = f"({n} from the cache)" in \
+        (root / "taskr-cached.log").read_text(errors="replace")
     if ninja_argv:  # build once; the measured runs have nothing to do
         reset_state("ninja", ndir)
-        shutil.rmtree(ndir / "out", ignore_errors=True)
+        set_aside(ndir / "out", trash)
         if run(ninja_argv, root / "ninja-build.log") is None:
             ninja_argv = None
     cached_ms: list[float] = []
     noop_ms: list[float] = []
-    all_hits = True
     for _ in range(args.cache_reruns):  # interleaved, to spread drift
         s = run(run_all, root / "taskr-cached.log", env)
         if s is None:

@@ -40,7 +40,7 @@ Result<std::string> Sha256File(const std::string& path) {
   if (fd < 0) return Status::Error(fmt::format("cannot read {}: {}", path, strerror(errno)));
   EvpContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buf(1 << 20);
+  thread_local std::vector<char> buf(1 << 20);  // allocated once per thread
   while (true) {
     ssize_t n = read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;

@@ -148,14 +148,25 @@ Result<std::optional<CacheEntry>> LocalStore::Lookup(const std::string& key) con
   if (entry->key != key) return damaged("it belongs to another key");
   if (!entry->archive_sha256.empty()) {
     fs::path archive = ArchivePath(entry->archive_sha256);
-    Result<std::string> digest = Sha256File(archive.string());
-    if (!digest.ok()) return damaged("its output archive is missing");
-    if (*digest != entry->archive_sha256)
-      return damaged("its output archive's digest differs", archive);
+    std::error_code ec;
+    if (!fs::is_regular_file(archive, ec)) return damaged("its output archive is missing");
     Touch(archive);
   }
   Touch(path);
   return std::optional<CacheEntry>(std::move(*entry));
+}
+
+Status LocalStore::VerifyArchive(const CacheEntry& entry) const {
+  if (entry.archive_sha256.empty()) return Status();
+  fs::path archive = ArchivePath(entry.archive_sha256);
+  Result<std::string> digest = Sha256File(archive.string());
+  if (digest.ok() && *digest == entry.archive_sha256) return Status();
+  std::error_code ec;
+  fs::remove(EntryPath(entry.key), ec);
+  fs::remove(archive, ec);
+  return Status::Error(fmt::format(
+      "cache entry {} was damaged ({}); removed it", entry.key.substr(0, 12),
+      digest.ok() ? "its output archive's digest differs" : "its output archive is missing"));
 }
 
 Status LocalStore::Store(const CacheEntry& entry, const fs::path& archive) const {

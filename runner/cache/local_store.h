@@ -57,9 +57,13 @@ class LocalStore {
 
   const std::filesystem::path& dir() const { return dir_; }
   /// Lookup returns the entry for `key`, nullopt when there is none. A damaged
-  /// entry (unreadable, or its archive's digest differs) is removed and
-  /// reported as an error; callers treat it as a miss.
+  /// entry (unreadable, or its archive missing) is removed and reported as an
+  /// error; callers treat it as a miss. The archive's digest is checked by
+  /// VerifyArchive, when it is about to be unpacked.
   Result<std::optional<CacheEntry>> Lookup(const std::string& key) const;
+  /// VerifyArchive checks that the entry's archive exists with its digest;
+  /// a damaged one is removed with its entry and reported.
+  Status VerifyArchive(const CacheEntry& entry) const;
   /// ArchivePath is where the archive with digest `sha256` lives.
   std::filesystem::path ArchivePath(const std::string& sha256) const;
   /// Store writes `entry` with the archive at `archive` (moved in; may be empty

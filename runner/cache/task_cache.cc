@@ -51,10 +51,30 @@ Result<std::unique_ptr<TaskCache>> TaskCache::Open(CacheOptions options) {
   std::unique_ptr<TaskCache> cache(new TaskCache(options, std::move(*store)));
   if (options.remote) {
     Result<std::unique_ptr<RemoteStore>> remote = RemoteStore::Create(*options.remote);
-    if (!remote.ok()) return remote.status();
-    cache->remote_ = std::move(*remote);
+    if (!remote.ok()) {
+      // The local cache still works without it.
+      fmt::print(stderr, "taskr: warning: not using the remote cache: {}\n",
+                 remote.status().message());
+    } else {
+      cache->remote_ = std::move(*remote);
+    }
   }
   return cache;
+}
+
+// RemoteTrouble warns once; a remote that cannot be reached (refused, timed
+// out) is not asked again in this run, so a dead server costs one time-out.
+void TaskCache::RemoteTrouble(const Status& s, std::vector<std::string>* warnings) {
+  const std::string& m = s.message();
+  bool unreachable = m.find("connection refused") != std::string::npos ||
+                     m.find("timed out") != std::string::npos ||
+                     m.find("cannot resolve") != std::string::npos ||
+                     m.find("closed the connection") != std::string::npos;
+  if (unreachable && !remote_down_.exchange(true)) {
+    warnings->push_back(fmt::format("{}; running without the remote cache from now on", m));
+  } else if (!unreachable) {
+    warnings->push_back(fmt::format("{}; running the task", m));
+  }
 }
 
 bool TaskCache::Cacheable(const TaskNode& node, bool effect) {
@@ -100,10 +120,10 @@ std::optional<CacheEntry> TaskCache::Lookup(const std::string& key,
   } else if (*local) {
     return std::move(**local);
   }
-  if (!remote_) return std::nullopt;
+  if (!remote_ || remote_down_) return std::nullopt;
 
   auto remote_trouble = [&](const Status& s) {
-    warnings->push_back(fmt::format("{}; running the task", s.message()));
+    RemoteTrouble(s, warnings);
     return std::nullopt;
   };
   Result<std::optional<std::string>> ac = remote_->Get(RemoteStore::kAc, key);
@@ -148,6 +168,7 @@ Status TaskCache::Restore(const CacheEntry& entry) {
       if (same) return Status();
     }
   }
+  TASKR_RETURN_IF_ERROR(store_.VerifyArchive(entry));
   return UnpackArchive(store_.ArchivePath(entry.archive_sha256), options_.workspace);
 }
 
@@ -190,6 +211,19 @@ Status TaskCache::Save(const CacheRequest& req, const KeyRecord& record, const T
   entry.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(result.Duration()).count();
   fs::path archive;
+  if (!files->empty() && !options_.secrets.empty()) {
+    for (const auto& f : *files) {
+      bool ok = false;
+      std::string content = ReadAll(options_.workspace / f, &ok);
+      for (const auto& secret : options_.secrets) {
+        if (ok && !secret.empty() && content.find(secret) != std::string::npos) {
+          warnings->push_back(
+              fmt::format("not cached: output {} contains the value of a secret", f));
+          return Status();
+        }
+      }
+    }
+  }
   if (!files->empty()) {
     std::vector<fs::path> absolute;
     for (const auto& f : *files) absolute.push_back(options_.workspace / f);
@@ -209,7 +243,7 @@ Status TaskCache::Save(const CacheRequest& req, const KeyRecord& record, const T
     warnings->push_back(s.message());  // a full disk costs the cache entry, not the run
     return Status();
   }
-  if (remote_) {
+  if (remote_ && !options_.remote->read_only && !remote_down_) {
     fs::path stored =
         entry.archive_sha256.empty() ? fs::path() : store_.ArchivePath(entry.archive_sha256);
     Upload(std::move(entry), stored);
@@ -235,9 +269,12 @@ void TaskCache::UploadLoop() {
       upload_queue_.pop_front();
     }
     const CacheEntry& entry = job.first;
+    if (remote_down_) continue;
     auto warn = [&](const Status& s) {
+      std::vector<std::string> w;
+      RemoteTrouble(s, &w);
       std::lock_guard<std::mutex> l(upload_mu_);
-      upload_warnings_.push_back(fmt::format("{} (not uploaded)", s.message()));
+      for (auto& m : w) upload_warnings_.push_back(fmt::format("{} (not uploaded)", m));
     };
     if (!entry.archive_sha256.empty()) {
       bool ok = false;

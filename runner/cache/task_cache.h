@@ -9,6 +9,7 @@
 //   cache.Save(node, *record, result, log_text);
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -34,6 +35,9 @@ struct CacheOptions {
   std::filesystem::path store_dir;      // the local store
   std::filesystem::path workspace;      // absolute
   std::optional<RemoteOptions> remote;  // set: use a remote cache too
+  /// secrets: values that must never be stored; a task whose output files
+  /// contain one is not cached.
+  std::vector<std::string> secrets;
 };
 
 /// CacheRequest is one task instance as the cache sees it. Every string has
@@ -100,6 +104,8 @@ class TaskCache {
   LocalStore store_;
   FileHasher hasher_;
   std::unique_ptr<RemoteStore> remote_;
+  std::atomic<bool> remote_down_{false};  // after one unreachable answer, stop asking
+  void RemoteTrouble(const Status& s, std::vector<std::string>* warnings);
   mutable std::optional<ValueObject> records_;  // task id -> last KeyRecord text
   bool records_dirty_ = false;
   // Uploads run on one background thread, in the order tasks finished.

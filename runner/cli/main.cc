@@ -55,11 +55,13 @@ struct RunCommand {
 
 // OpenCache sets up caching for a run, or explains why it cannot; a cache that
 // cannot be opened costs a warning, never the run.
-std::unique_ptr<TaskCache> OpenCache(const RunCommand& cmd, const Pipeline& pipeline) {
+std::unique_ptr<TaskCache> OpenCache(const RunCommand& cmd, const Pipeline& pipeline,
+                                     const Contexts& contexts) {
   if (cmd.no_cache) return nullptr;
   CacheOptions options;
   options.store_dir = LocalStore::DefaultDir(ProcessEnv);
   options.workspace = pipeline.root;
+  options.secrets = contexts.SecretValues();
   std::string url =
       cmd.remote_cache.empty() ? ProcessEnv("TASKR_REMOTE_CACHE").value_or("") : cmd.remote_cache;
   if (!url.empty()) {
@@ -185,7 +187,7 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   ReporterList reporters;
   reporters.Add(&console);
 
-  std::unique_ptr<TaskCache> cache = OpenCache(cmd, pipeline);
+  std::unique_ptr<TaskCache> cache = OpenCache(cmd, pipeline, **contexts);
   console.set_explain(cmd.explain);
 
   RunOptions options;

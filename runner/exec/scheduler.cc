@@ -638,6 +638,10 @@ struct Scheduler::Impl {
       }
     }
     request->command = run.command_facts;
+    if (run.spawn) {
+      request->command.emplace_back(
+          "cwd", std::filesystem::path(run.spawn->cwd).lexically_relative(workspace).string());
+    }
     if (run.tool_identity) {
       Result<std::string> tool = ToolIdentity(id);
       if (!tool.ok()) {
@@ -664,6 +668,7 @@ struct Scheduler::Impl {
     if (hit) {
       Status restored = options.cache->Restore(*hit);
       if (restored.ok()) {
+        options.cache->Remember(node, *record);
         ApplyHit(id, *hit);
         return true;
       }

@@ -138,7 +138,12 @@ TOKEN = { env = "MY_TOKEN" }
 inputs = ["src/*.c"]
 outputs = ["receipt.txt"]
 env = { AUTH = "Bearer ${{ secrets.TOKEN }}" }
-run = 'echo "auth: $AUTH"; echo "sent with $AUTH" > receipt.txt; echo upload >> runs.log'
+run = 'echo "auth: $AUTH"; echo "sent" > receipt.txt; echo upload >> runs.log'
+[tasks.leak]
+inputs = ["src/*.c"]
+outputs = ["leak.txt"]
+env = { AUTH = "${{ secrets.TOKEN }}" }
+run = 'echo "$AUTH" > leak.txt; echo leak >> runs.log'
 )");
   REQUIRE(c.Run({"run", "upload"}, {"MY_TOKEN=first-secret-1"}).exit_code == 0);
   Outcome second = c.Run({"run", "upload"}, {"MY_TOKEN=second-secret-2"});
@@ -149,6 +154,32 @@ run = 'echo "auth: $AUTH"; echo "sent with $AUTH" > receipt.txt; echo upload >> 
   CHECK(stored.find("first-secret-1") == std::string::npos);
   CHECK(stored.find("second-secret-2") == std::string::npos);
   CHECK_THAT(stored, ContainsSubstring("auth: Bearer ***"));
+
+  // An output that holds a secret's value is never stored, so never uploaded.
+  Outcome leak = c.Run({"run", "leak"}, {"MY_TOKEN=first-secret-1"});
+  CHECK(leak.exit_code == 0);
+  CHECK_THAT(leak.out,
+             ContainsSubstring("not cached: output leak.txt contains the value of a secret"));
+  CHECK_THAT(c.Run({"run", "leak"}, {"MY_TOKEN=first-secret-1"}).out,
+             ContainsSubstring("ok        leak"));
+  CHECK(c.Runs("leak") == 2);
+}
+
+TEST_CASE("the working directory is part of the key", "[e2e][cache]") {
+  auto pipeline = [](const char* dir) {
+    return std::string(
+               "[tasks.which]\ninputs = [\"a/name\", \"b/name\"]\noutputs = [\"out.txt\"]\n") +
+           "cwd = \"" + dir + "\"\nrun = \"cat name > ../out.txt\"\n";
+  };
+  CacheWorkspace c(pipeline("a").c_str());
+  c.ws.Write("a/name", "A\n");
+  c.ws.Write("b/name", "B\n");
+  REQUIRE(c.Run({"run", "which"}).exit_code == 0);
+  CHECK(c.ws.Read("out.txt") == "A\n");
+  c.ws.Write("pipeline.toml", pipeline("b"));
+  Outcome o = c.Run({"run", "which"});
+  CHECK_THAT(o.out, ContainsSubstring("cache miss: cwd changed"));
+  CHECK(c.ws.Read("out.txt") == "B\n");
 }
 
 TEST_CASE("a task whose declared output is missing fails, even when it exits 0", "[e2e][cache]") {

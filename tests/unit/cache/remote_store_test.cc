@@ -104,7 +104,8 @@ TEST_CASE("RemoteStore round-trips ac and cas blobs through an nginx WebDAV loca
   auto remote = Remote(At(nginx.Url("/cache/")));
   CHECK(remote->url() == nginx.Url("/cache"));
 
-  std::string binary("key record\0with\0zeros\n\xff", 25);
+  const char raw[] = "key record\0with\0zeros\n\xff";
+  std::string binary(raw, sizeof raw - 1);  // every byte but the terminator, zeros included
   REQUIRE(remote->Put(RemoteStore::kAc, Key('a'), binary).ok());
   std::string big(5 << 20, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 % 251);
