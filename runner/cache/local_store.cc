@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runner/base/digest.h"
+#include "runner/base/read_file.h"
 #include "runner/model/json.h"
 
 namespace taskr {
@@ -20,14 +21,6 @@ namespace taskr {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ReadAll(const fs::path& p, bool* ok) {
-  std::ifstream in(p, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Str(const Value& obj, std::string_view key) {
   const Value* v = obj.Get(key);
@@ -134,7 +127,7 @@ Result<CacheEntry> LocalStore::EntryFromJson(std::string_view json) {
 Result<std::optional<CacheEntry>> LocalStore::Lookup(const std::string& key) const {
   fs::path path = EntryPath(key);
   bool ok = false;
-  std::string json = ReadAll(path, &ok);
+  std::string json = ReadFile(path, &ok);
   if (!ok) return std::optional<CacheEntry>();
   auto damaged = [&](const std::string& why, const fs::path& archive = {}) -> Status {
     std::error_code ec;
@@ -232,7 +225,7 @@ StoreStats LocalStore::Prune(uint64_t max_bytes, std::chrono::hours max_age) con
   for (const auto& f : fs::recursive_directory_iterator(dir_ / "ac", ec)) {
     if (!f.is_regular_file(ec)) continue;
     bool ok = false;
-    Result<CacheEntry> e = EntryFromJson(ReadAll(f.path(), &ok));
+    Result<CacheEntry> e = EntryFromJson(ReadFile(f.path(), &ok));
     Item item{fs::last_write_time(f.path(), ec), f.path(), f.file_size(ec),
               e.ok() ? e->archive_sha256 : ""};
     total += item.bytes;

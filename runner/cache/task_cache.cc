@@ -11,6 +11,7 @@
 #include <taskr/glob.hpp>
 
 #include "runner/base/digest.h"
+#include "runner/base/read_file.h"
 #include "runner/cache/archive.h"
 #include "runner/model/json.h"
 
@@ -19,14 +20,6 @@ namespace taskr {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ReadAll(const fs::path& p, bool* ok) {
-  std::ifstream in(p, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string TempName(const fs::path& dir, std::string_view what) {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -214,7 +207,7 @@ Status TaskCache::Save(const CacheRequest& req, const KeyRecord& record, const T
   if (!files->empty() && !options_.secrets.empty()) {
     for (const auto& f : *files) {
       bool ok = false;
-      std::string content = ReadAll(options_.workspace / f, &ok);
+      std::string content = ReadFile(options_.workspace / f, &ok);
       for (const auto& secret : options_.secrets) {
         if (ok && !secret.empty() && content.find(secret) != std::string::npos) {
           warnings->push_back(
@@ -278,7 +271,7 @@ void TaskCache::UploadLoop() {
     };
     if (!entry.archive_sha256.empty()) {
       bool ok = false;
-      std::string blob = ReadAll(job.second, &ok);
+      std::string blob = ReadFile(job.second, &ok);
       if (!ok) continue;
       Result<bool> exists = remote_->Head(RemoteStore::kCas, entry.archive_sha256);
       if (!exists.ok()) {
@@ -303,7 +296,7 @@ void TaskCache::LoadRecords() const {
   if (records_) return;
   records_.emplace();
   bool ok = false;
-  std::string text = ReadAll(options_.workspace / ".taskr" / "cache" / "records.json", &ok);
+  std::string text = ReadFile(options_.workspace / ".taskr" / "cache" / "records.json", &ok);
   if (!ok) return;
   Result<Value> parsed = ParseJson(text);
   if (parsed.ok() && parsed->is_object()) records_ = parsed->as_object();

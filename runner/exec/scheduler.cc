@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runner/base/digest.h"
+#include "runner/base/read_file.h"
 #include "runner/cache/task_cache.h"
 #include "runner/exec/output_file.h"
 #include "runner/model/json.h"
@@ -68,15 +69,6 @@ std::string FileSafe(std::string_view id) {
     if (c == '/' || c == '\0') c = '_';
   }
   return out;
-}
-
-std::string ReadFile(const std::filesystem::path& path, bool* exists) {
-  std::ifstream in(path, std::ios::binary);
-  *exists = static_cast<bool>(in);
-  if (!in) return "";
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // GroupKey: group names compare case-insensitively, as on GitHub.
