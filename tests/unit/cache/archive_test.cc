@@ -16,6 +16,8 @@
 #include <system_error>
 #include <vector>
 
+#include "tests/unit/temp_dir.h"
+
 namespace taskr {
 namespace {
 
@@ -23,25 +25,10 @@ namespace fs = std::filesystem;
 using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::StartsWith;
 
-// TempDir is a fresh directory, removed with its contents when the TempDir goes.
-class TempDir {
+// TempDir names its folders after this test file.
+class TempDir : public taskr::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "taskr_archive_XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : taskr::test::TempDir("archive") {}
 };
 
 void WriteFile(const fs::path& path, const std::string& content, fs::perms mode = fs::perms(0644)) {

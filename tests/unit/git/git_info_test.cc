@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "tests/unit/temp_dir.h"
+
 namespace taskr {
 namespace {
 
@@ -22,25 +24,10 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kGitHubSha = "0123456789abcdef0123456789abcdef01234567";
 
-// TempDir is a fresh directory, removed with its contents when the TempDir goes.
-class TempDir {
+// TempDir names its folders after this test file.
+class TempDir : public taskr::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "taskr_git_info_XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : taskr::test::TempDir("git_info") {}
 };
 
 // GitCommand is a shell command running git in `dir`, unaffected by the user's config and
