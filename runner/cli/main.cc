@@ -28,6 +28,11 @@
 #include "runner/plugins/plugin_registry.h"
 #include "runner/plugins/worker.h"
 #include "runner/report/console.h"
+#include "runner/report/github.h"
+#include "runner/report/run_report.h"
+#include "runner/report/sarif.h"
+#include "runner/report/summary.h"
+#include "runner/report/trace.h"
 
 namespace taskr {
 namespace {
@@ -51,6 +56,9 @@ struct RunCommand {
   bool explain = false;
   std::string remote_cache;
   bool remote_read_only = false;
+  bool github = false;
+  std::string summary_file;
+  std::string sarif_file;
 };
 
 // OpenCache sets up caching for a run, or explains why it cannot; a cache that
@@ -181,14 +189,47 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   bool tty = isatty(STDOUT_FILENO);
   const char* no_color = std::getenv("NO_COLOR");
   bool color_allowed = !(no_color && *no_color);
-  bool github = ProcessEnv("GITHUB_ACTIONS").value_or("") == "true";
-  ConsoleReporter console(stdout,
-                          ConsoleStyle{.live = tty, .color = color_allowed && (tty || github)});
+  bool github = cmd.github || ProcessEnv("GITHUB_ACTIONS").value_or("") == "true";
+  // Masks go first, before anything that could show a secret.
+  if (github) {
+    std::string masks = MaskCommands((*contexts)->Masker());
+    std::fwrite(masks.data(), 1, masks.size(), stdout);
+    std::fflush(stdout);
+  }
+  std::optional<GitHubConsole> github_console;
+  std::optional<ConsoleReporter> console;
   ReporterList reporters;
-  reporters.Add(&console);
+  if (github) {
+    GitHubOptions gh;
+    gh.workspace = ProcessEnv("GITHUB_WORKSPACE").value_or(pipeline.root.string());
+    gh.output_file = ProcessEnv("GITHUB_OUTPUT").value_or("");
+    gh.color = color_allowed;
+    if (auto after = ProcessEnv("TASKR_STREAM_AFTER")) {
+      if (auto parsed = ParseDuration(*after)) gh.stream_after = *parsed;
+    }
+    reporters.Add(&github_console.emplace(stdout, gh));
+  } else {
+    reporters.Add(
+        &console.emplace(stdout, ConsoleStyle{.live = tty, .color = color_allowed && tty}));
+    console->set_explain(cmd.explain);
+  }
+  SummaryOptions summary_options;
+  summary_options.files.push_back(*run_dir / "summary.md");
+  if (!cmd.summary_file.empty()) summary_options.files.push_back(cmd.summary_file);
+  if (github) summary_options.append_to = ProcessEnv("GITHUB_STEP_SUMMARY").value_or("");
+  summary_options.env = ProcessEnv;
+  SummaryReporter summary(summary_options);
+  reporters.Add(&summary);
+  std::vector<std::filesystem::path> sarif_paths = {*run_dir / "results.sarif"};
+  if (!cmd.sarif_file.empty()) sarif_paths.push_back(cmd.sarif_file);
+  SarifReporter sarif(sarif_paths);
+  reporters.Add(&sarif);
+  RunReportWriter report(*run_dir / "report.json");
+  reporters.Add(&report);
+  TraceWriter trace(*run_dir / "trace.json");
+  reporters.Add(&trace);
 
   std::unique_ptr<TaskCache> cache = OpenCache(cmd, pipeline, **contexts);
-  console.set_explain(cmd.explain);
 
   RunOptions options;
   options.cache = cache.get();
@@ -196,7 +237,7 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   options.keep_going = cmd.keep_going;
   options.run_dir = *run_dir;
   options.lock_dir = pipeline.root / ".taskr" / "locks";
-  options.ticks = tty;
+  options.ticks = tty || github;
   options.plugins = &loaded->plugins;
   if (auto grace = ProcessEnv("TASKR_KILL_GRACE")) {
     auto parsed = ParseDuration(*grace);
@@ -491,9 +532,20 @@ int Main(int argc, char** argv) {
       ->type_name("URL");
   run_cmd->add_flag("--remote-cache-read-only", run.remote_read_only,
                     "Read the remote cache but never write it (automatic for pull_request events)");
+  run_cmd->add_flag("--github", run.github,
+                    "Print for GitHub Actions: log groups, annotations, masks, $GITHUB_OUTPUT and "
+                    "the job summary (automatic when GITHUB_ACTIONS=true)");
+  run_cmd
+      ->add_option("--summary", run.summary_file, "Also write the job summary (markdown) to FILE")
+      ->type_name("FILE");
+  run_cmd->add_option("--sarif", run.sarif_file, "Also write the SARIF 2.1.0 findings to FILE")
+      ->type_name("FILE");
   run_cmd->footer(
+      "Every run writes .taskr/runs/<id>/: summary.md, results.sarif, report.json, trace.json\n"
+      "and one log per task (.taskr/runs/latest points at the last run).\n\n"
       "Examples:\n"
       "  taskr run ci\n"
+      "  taskr run ci --summary summary.md --sarif results.sarif\n"
       "  taskr run deploy --input environment=production\n"
       "  taskr run 'scan[service=api]' --jobs 4 --keep-going\n"
       "  taskr run ci --dry-run");

@@ -132,22 +132,13 @@ Result<std::unique_ptr<Contexts>> Contexts::Create(const Pipeline& pipeline,
     secrets.emplace(s.name, Value(*value));
   }
 
+  c->masker_ = SecretMasker(c->secret_values_);
   c->env_ = EnvironmentValue();
   c->vars_ = Value(pipeline.vars);
   c->inputs_ = Value(std::move(inputs));
   c->runner_ = RunnerValue(pipeline, env);
   c->secrets_ = Value(std::move(secrets));
   return c;
-}
-
-std::string Contexts::Mask(std::string_view text) const {
-  std::string out(text);
-  for (const auto& secret : secret_values_) {
-    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
-      out.replace(pos, secret.size(), "***");
-    }
-  }
-  return out;
 }
 
 std::string Contexts::MaskForKey(std::string_view text) const {

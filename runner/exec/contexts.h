@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runner/base/secret_masker.h"
 #include "runner/base/status.h"
 #include "runner/git/git_info.h"
 #include "runner/graph/graph.h"
@@ -36,8 +37,10 @@ class Contexts {
   const Value* Get(std::string_view name) const;
   /// SecretValues lists the non-empty secret values, to be masked in all output.
   const std::vector<std::string>& SecretValues() const { return secret_values_; }
+  /// Masker masks the secret values (and each line of a multi-line one).
+  const SecretMasker& Masker() const { return masker_; }
   /// Mask replaces every secret value in `text` with "***".
-  std::string Mask(std::string_view text) const;
+  std::string Mask(std::string_view text) const { return masker_.Mask(text); }
   /// MaskForKey replaces every secret value with "${{ secrets.NAME }}", so a
   /// cache key covers which secret is used, never its value.
   std::string MaskForKey(std::string_view text) const;
@@ -48,6 +51,7 @@ class Contexts {
   Value env_, vars_, inputs_, runner_, secrets_;
   mutable std::optional<Value> git_;
   std::vector<std::string> secret_values_;
+  SecretMasker masker_;
   std::vector<std::pair<std::string, std::string>> secret_names_;  // value, name
 };
 

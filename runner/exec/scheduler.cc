@@ -25,6 +25,7 @@
 #include "runner/plugins/plugin_registry.h"
 #include "runner/plugins/schema.h"
 #include "runner/plugins/worker.h"
+#include "runner/report/sarif.h"
 
 extern char** environ;
 
@@ -121,6 +122,8 @@ struct Scheduler::Impl {
     std::unique_ptr<CacheRequest> cache_request;  // set while a cacheable task runs
     std::unique_ptr<KeyRecord> cache_record;
     Clock::time_point attempt_start{};
+    std::unique_ptr<SecretMasker::Stream> out_mask;  // the output of the running attempt
+    std::string plugin_version;
   };
 
   // A concurrency group: one holder at a time in this process, FIFO waiters.
@@ -222,7 +225,16 @@ struct Scheduler::Impl {
       reporter.Notice(s.message());
       return 2;
     }
-    reporter.RunStarted(RunInfo{&graph, &selection, options.jobs, options.run_dir.string()});
+    RunInfo info;
+    info.pipeline = &pipeline;
+    info.graph = &graph;
+    info.selection = &selection;
+    info.contexts = &contexts;
+    info.jobs = options.jobs;
+    info.run_dir = options.run_dir.string();
+    info.start = run_start;
+    info.started_at = std::chrono::system_clock::now();
+    reporter.RunStarted(info);
     loop.OnSignals({SIGINT, SIGTERM, SIGHUP}, [this](int signal) { OnSignal(signal); });
     if (options.ticks) ScheduleTick();
     loop.Post([this] { Pump(); });
@@ -260,9 +272,9 @@ struct Scheduler::Impl {
           break;
       }
     }
+    totals.exit_code = interrupted ? 130 : failed ? 1 : 0;
     reporter.RunFinished(totals, results);
-    if (interrupted) return 130;
-    return failed ? 1 : 0;
+    return totals.exit_code;
   }
 
   // Pump starts ready tasks while job slots are free, and ends the loop once
@@ -402,6 +414,11 @@ struct Scheduler::Impl {
       runs[id].command_facts = {{"shell", fmt::format("{}", fmt::join(spawn->argv, " "))},
                                 {"command", contexts.MaskForKey(*script)}};
       spawn->argv.push_back(std::move(*script));
+      if (!spec.sarif.empty()) {
+        Result<std::string> sarif = RenderText(spec.sarif, scope);
+        if (!sarif.ok()) return Status::Error(fmt::format("sarif: {}", sarif.status().message()));
+        results[id].sarif_path = *sarif;
+      }
     } else {
       Result<std::string> request = PluginRequest(id, scope);
       if (!request.ok()) return request.status();
@@ -409,6 +426,8 @@ struct Scheduler::Impl {
       spawn->message_channel = true;
       extra.push_back(fmt::format("{}={}", kWorkerRequestEnv, *request));
       runs[id].plugin = SplitUses(spec.uses).first;
+      if (Result<const PluginManifest*> m = options.plugins->Manifest(runs[id].plugin); m.ok())
+        runs[id].plugin_version = (*m)->version;
     }
 
     for (const auto& e : spec.env) {
@@ -495,6 +514,15 @@ struct Scheduler::Impl {
     return text;
   }
 
+  // RenderText evaluates the expressions in a string that is not parsed at load
+  // time (inputs, outputs, sarif).
+  static Result<std::string> RenderText(const std::string& text, const ExprScope& scope) {
+    ExprError error;
+    auto t = Template::Parse(text, &error);
+    if (!t) return Status::Error(error.message);
+    return t->Render(scope);
+  }
+
   // RenderValue evaluates the expressions in every string of `v`; a string
   // that is one whole expression keeps the expression's type.
   Result<Value> RenderValue(const Value& v, const TaskScope& scope) const {
@@ -555,11 +583,13 @@ struct Scheduler::Impl {
       int l = level && level->is_number() ? static_cast<int>(level->as_number()) : 1;
       OnOutput(id, fmt::format("{}{}\n", kPrefixes[l >= 0 && l <= 3 ? l : 1], Field(m, "msg")));
     } else if (type == "output") {
-      result.outputs.insert_or_assign(Field(m, "key"), Value(contexts.Mask(Field(m, "value"))));
+      Value value(contexts.Mask(Field(m, "value")));
+      reporter.TaskOutputSet(id, Field(m, "key"), value);
+      result.outputs.insert_or_assign(Field(m, "key"), std::move(value));
     } else if (type == "finding") {
-      if (result.findings.size() < kMaxFindings) result.findings.push_back(m);
+      AddFinding(id, m);
     } else if (type == "artifact") {
-      ValueObject artifact{{"path", Value(Field(m, "path"))},
+      ValueObject artifact{{"path", Value(contexts.Mask(Field(m, "path")))},
                            {"digest", Value(Field(m, "digest"))}};
       if (artifact["digest"].as_string().empty()) {
         std::filesystem::path p = artifact["path"].as_string();
@@ -568,6 +598,7 @@ struct Scheduler::Impl {
           artifact["digest"] = Value("sha256:" + *d);
       }
       result.artifacts.emplace_back(std::move(artifact));
+      reporter.TaskArtifact(id, result.artifacts.back());
     } else if (type == "summary") {
       result.summary += contexts.Mask(Field(m, "md"));
     } else if (type == "error") {
@@ -617,10 +648,7 @@ struct Scheduler::Impl {
     for (auto [patterns, out] : {std::pair(&node.spec->inputs, &request->inputs),
                                  std::pair(&node.spec->outputs, &request->outputs)}) {
       for (const std::string& pattern : *patterns) {
-        ExprError error;
-        auto t = Template::Parse(pattern, &error);
-        Result<std::string> rendered =
-            t ? t->Render(scope) : Result<std::string>(Status::Error(error.message));
+        Result<std::string> rendered = RenderText(pattern, scope);
         if (!rendered.ok()) {
           Conclude(id, TaskState::kFailed,
                    fmt::format("inputs/outputs: {}", rendered.status().message()));
@@ -629,6 +657,8 @@ struct Scheduler::Impl {
         out->push_back(*rendered);
       }
     }
+    // A declared SARIF file is an output: a hit restores it for the report.
+    if (!results[id].sarif_path.empty()) request->outputs.push_back(results[id].sarif_path);
     request->command = run.command_facts;
     if (run.spawn) {
       request->command.emplace_back(
@@ -707,6 +737,9 @@ struct Scheduler::Impl {
     result.findings = hit.findings;
     result.artifacts = hit.artifacts;
     result.summary = hit.summary;
+    for (const auto& [key, value] : result.outputs) reporter.TaskOutputSet(id, key, value);
+    for (const auto& f : result.findings) reporter.TaskFinding(id, f);
+    for (const auto& a : result.artifacts) reporter.TaskArtifact(id, a);
     if (!hit.log.empty()) {
       WriteLog(id, hit.log);  // replay the log into this run's folder
       close(runs[id].log_fd);
@@ -833,6 +866,7 @@ struct Scheduler::Impl {
     result.findings.clear();
     result.artifacts.clear();
     result.summary.clear();  // a failure report shows the last attempt
+    run.out_mask = std::make_unique<SecretMasker::Stream>(contexts.Masker());
     std::error_code ignored;
     std::filesystem::remove(OutputPath(id), ignored);
     reporter.TaskStarted(id, result.attempts);
@@ -859,7 +893,21 @@ struct Scheduler::Impl {
   }
 
   void OnOutput(NodeId id, std::string_view chunk) {
-    std::string masked = contexts.Mask(chunk);
+    NodeRun& run = runs[id];
+    std::string masked = run.out_mask ? run.out_mask->Write(chunk) : contexts.Mask(chunk);
+    if (!masked.empty()) EmitOutput(id, masked);
+  }
+
+  // FlushOutput passes on what the masking stream held back, once the attempt's output ended.
+  void FlushOutput(NodeId id) {
+    NodeRun& run = runs[id];
+    if (!run.out_mask) return;
+    std::string rest = run.out_mask->Flush();
+    run.out_mask.reset();
+    if (!rest.empty()) EmitOutput(id, rest);
+  }
+
+  void EmitOutput(NodeId id, const std::string& masked) {
     WriteLog(id, masked);
     std::string& tail = results[id].log_tail;
     tail += masked;
@@ -916,10 +964,12 @@ struct Scheduler::Impl {
     if (run.timeout_timer) loop.CancelTimer(run.timeout_timer);
     if (run.kill_timer) loop.CancelTimer(run.kill_timer);
     run.timeout_timer = run.kill_timer = 0;
+    result.spans.push_back({run.attempt_start, result.end, result.slot});
     ReleaseSlot(id);
     if (!run.proc) return;
     if (kill(-run.proc->pid(), 0) == 0) leftover_groups.push_back(run.proc->pid());
     run.proc.reset();
+    FlushOutput(id);
     if (run.log_fd >= 0) {
       close(run.log_fd);
       run.log_fd = -1;
@@ -939,6 +989,11 @@ struct Scheduler::Impl {
     } else if (Status s = ReadOutputs(id); !s.ok()) {
       failure = s.message();
     }
+    if (spec.run) {
+      ReadSummary(id);
+      if (Status s = ImportSarif(id); !s.ok() && failure.empty()) failure = s.message();
+    }
+    RemoveTaskFiles(id);
     if (failure.empty() && run.cache_request) failure = SaveToCache(id);
     LeaveGroup(id);
 
@@ -960,8 +1015,65 @@ struct Scheduler::Impl {
     if (!exists) return Status();
     Result<ValueObject> outputs = ParseOutputFile(text);
     if (!outputs.ok()) return outputs.status();
+    for (auto& [key, value] : *outputs) {
+      if (value.is_string()) value = Value(contexts.Mask(value.as_string()));
+      reporter.TaskOutputSet(id, key, value);
+    }
     results[id].outputs = std::move(*outputs);
     return Status();
+  }
+
+  // RemoveTaskFiles deletes $TASKR_OUTPUT and $TASKR_SUMMARY once read: the
+  // task wrote them unmasked, and the run folder keeps no copy of a secret.
+  void RemoveTaskFiles(NodeId id) {
+    std::error_code ignored;
+    std::filesystem::remove(OutputPath(id), ignored);
+    std::filesystem::remove(options.run_dir / "out" / fmt::format("{}.md", id), ignored);
+  }
+
+  // ReadSummary takes the markdown a `run` task appended to $TASKR_SUMMARY.
+  void ReadSummary(NodeId id) {
+    bool exists = false;
+    std::filesystem::path path = options.run_dir / "out" / fmt::format("{}.md", id);
+    std::string text = ReadFile(path, &exists);
+    if (exists) results[id].summary = contexts.Mask(text);
+  }
+
+  // ImportSarif reads the SARIF file a `run` task declared, so its results
+  // join the findings. A missing file fails a task that otherwise succeeded.
+  Status ImportSarif(NodeId id) {
+    TaskResult& result = results[id];
+    if (result.sarif_path.empty()) return Status();
+    std::filesystem::path path = std::filesystem::path(workspace) / result.sarif_path;
+    bool exists = false;
+    std::string text = ReadFile(path.string(), &exists);
+    if (!exists) {
+      return Status::Error(fmt::format("sarif: {} was not written", result.sarif_path));
+    }
+    Result<std::vector<Value>> findings = FindingsFromSarif(contexts.Mask(text));
+    if (!findings.ok()) {
+      return Status::Error(
+          fmt::format("sarif: {}: {}", result.sarif_path, findings.status().message()));
+    }
+    for (Value& f : *findings) AddFinding(id, std::move(f));
+    return Status();
+  }
+
+  // AddFinding keeps a finding (masked) and tells the reporters.
+  void AddFinding(NodeId id, Value finding) {
+    TaskResult& result = results[id];
+    if (result.findings.size() >= kMaxFindings) return;
+    ValueObject f;
+    for (const auto& [key, value] : finding.as_object()) {
+      if (key == "t") continue;
+      f.emplace(key, value.is_string() ? Value(contexts.Mask(value.as_string())) : value);
+    }
+    if (!runs[id].plugin.empty()) {
+      f.emplace("tool", Value(runs[id].plugin));
+      f.emplace("tool_version", Value(runs[id].plugin_version));
+    }
+    result.findings.emplace_back(std::move(f));
+    reporter.TaskFinding(id, result.findings.back());
   }
 
   void Retry(NodeId id, const std::string& failure) {

@@ -31,6 +31,12 @@ enum class CacheUse {
   kMiss,  // looked up, not found: the task ran
 };
 
+/// Span is one attempt of a task: when it ran and in which job slot.
+struct Span {
+  Clock::time_point start{}, end{};
+  int slot = -1;
+};
+
 /// TaskResult is the outcome of one task instance.
 struct TaskResult {
   TaskState state = TaskState::kPending;
@@ -41,14 +47,19 @@ struct TaskResult {
   int attempts = 0;
   Clock::time_point start{};  // first attempt's start; epoch when it never ran
   Clock::time_point end{};
-  std::string reason;            // one line: why it failed, was skipped or was cancelled
-  ValueObject outputs;           // from $TASKR_OUTPUT, or set by a plugin
-  std::vector<Value> findings;   // reported by a plugin (objects shaped like taskr_finding)
+  std::string reason;   // one line: why it failed, was skipped or was cancelled
+  ValueObject outputs;  // from $TASKR_OUTPUT, or set by a plugin
+  /// findings are objects shaped like taskr_finding (rule_id, rule_name, level, message,
+  /// file, line, column, security_severity, help, help_uri), plus "tool" and
+  /// "tool_version" for a plugin's, or "source": "sarif" for one read from a declared file.
+  std::vector<Value> findings;
   std::vector<Value> artifacts;  // {"path", "digest"} objects
   std::string summary;           // markdown for the job summary
   std::string log_path;          // "" when the task printed nothing
   std::string log_tail;          // the end of its output, for failure reports
-  int slot = -1;                 // the job slot it ran in, for the trace
+  int slot = -1;                 // the job slot its last attempt ran in
+  std::vector<Span> spans;       // one per attempt that ran; empty for a cache hit
+  std::string sarif_path;        // the SARIF file a `run` task declared, workspace-relative
   CacheUse cache = CacheUse::kNone;
   std::string cache_key;                   // the key looked up (cacheable tasks)
   std::vector<std::string> cache_changes;  // on a miss: what changed since the last record

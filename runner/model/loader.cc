@@ -71,12 +71,13 @@ const std::vector<std::string> kProjectKeys = {"name", "description"};
 const std::vector<std::string> kDefaultsKeys = {"shell"};
 const std::vector<std::string> kPluginKeys = {"path", "sha256"};
 const std::vector<std::string> kSecretKeys = {"env", "required", "description"};
-const std::vector<std::string> kPipelineKeys = {"description", "tasks", "inputs"};
+const std::vector<std::string> kPipelineKeys = {"description", "tasks", "inputs", "links"};
+const std::vector<std::string> kLinkKeys = {"title", "url", "if"};
 const std::vector<std::string> kInputKeys = {"description", "choices", "default", "required"};
 const std::vector<std::string> kTaskKeys = {
-    "description", "run",           "uses",    "with",    "shell",       "needs",
-    "env",         "cwd",           "timeout", "retries", "retry_delay", "if",
-    "matrix",      "allow_failure", "inputs",  "outputs", "concurrency", "cache"};
+    "description", "run",     "uses",        "with",        "shell", "needs",  "env",
+    "cwd",         "timeout", "retries",     "retry_delay", "if",    "matrix", "allow_failure",
+    "inputs",      "outputs", "concurrency", "cache",       "sarif", "export"};
 const std::vector<std::string> kContexts = {"git",    "env",     "vars",   "inputs",
                                             "runner", "secrets", "matrix", "needs"};
 const std::vector<std::string> kGitFields = {"sha", "short_sha", "branch", "tag",
@@ -519,9 +520,47 @@ class Loader {
         Error(p.loc, fmt::format("{} needs a `tasks` list naming the tasks it runs", where));
       }
       if (auto* inputs = tbl->get("inputs")) ReadInputs(*inputs, where, p);
+      if (auto* links = tbl->get("links")) ReadLinks(*links, where, p);
       pipeline_->pipelines.push_back(std::move(p));
     }
     SortBySource(pipeline_->pipelines);
+  }
+
+  // ReadLinks reads `links = [{ title = "...", url = "...", if = "..." }]`.
+  void ReadLinks(const toml::node& n, const std::string& where, PipelineSpec& p) {
+    auto* list = n.as_array();
+    if (!list) {
+      Error(Loc(n), fmt::format("{} links must be an array of tables like {{ title = \"Promote\", "
+                                "url = \"https://...\" }}",
+                                where));
+      return;
+    }
+    ExprRules rules;
+    for (const auto& item : *list) {
+      auto* tbl = item.as_table();
+      if (!tbl) {
+        Error(Loc(item), fmt::format("each of {} links must be a table with title and url", where));
+        continue;
+      }
+      std::string lwhere = fmt::format("{} link", where);
+      CheckKeys(*tbl, lwhere, kLinkKeys);
+      auto* title = tbl->get("title");
+      auto* url = tbl->get("url");
+      if (!title || !url) {
+        Error(Loc(item), fmt::format("{} needs both title and url", lwhere));
+        continue;
+      }
+      auto t = TemplateOf(*title, lwhere + " title", rules);
+      auto u = TemplateOf(*url, lwhere + " url", rules);
+      if (!t || !u) continue;
+      LinkSpec link{std::move(*t), std::move(*u), std::nullopt, Loc(item)};
+      if (auto* c = tbl->get("if")) {
+        ExprRules cond = rules;
+        cond.status_functions = true;
+        link.condition = ConditionOf(*c, cond);
+      }
+      p.links.push_back(std::move(link));
+    }
   }
 
   void ReadInputs(const toml::node& n, const std::string& where, PipelineSpec& p) {
@@ -729,6 +768,24 @@ class Loader {
     if (auto* n = t->get("cache")) task.cache = Bool(*n, "cache").value_or(true);
     if (auto* n = t->get("concurrency"))
       task.concurrency = TemplateOf(*n, where + " concurrency", rules);
+    if (auto* n = t->get("sarif")) {
+      if (!task.run) {
+        Error(Loc(*n), fmt::format("{} sarif is for `run` tasks; a plugin reports its findings "
+                                   "itself",
+                                   where));
+      } else if (TemplateOf(*n, where + " sarif", rules)) {
+        task.sarif = n->as_string()->get();
+        if (std::filesystem::path(task.sarif).is_absolute())
+          Error(Loc(*n), fmt::format("{} sarif must be relative to the workspace", where));
+      }
+    }
+    if (auto* n = t->get("export")) {
+      if (auto* b = n->as_boolean()) {
+        task.export_all = b->get();
+      } else if (auto list = StringList(*n, where + " export")) {
+        task.exports = *list;
+      }
+    }
     pipeline_->tasks.push_back(std::move(task));
   }
 

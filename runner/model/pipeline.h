@@ -32,12 +32,22 @@ struct PipelineInput {
   SourceLoc loc;
 };
 
+/// LinkSpec is one entry of a pipeline's `links`: an action link in the job
+/// summary, such as "Promote to production".
+struct LinkSpec {
+  Template title;
+  Template url;
+  std::optional<Expr> condition;  // `if`; may call success() and failure() of the run
+  SourceLoc loc;
+};
+
 /// PipelineSpec is one `[pipelines.<name>]` table.
 struct PipelineSpec {
   std::string name;
   std::string description;
   std::vector<std::string> tasks;  // roots: task names or instances (`image[service=api]`)
   std::vector<PipelineInput> inputs;
+  std::vector<LinkSpec> links;
   SourceLoc loc;
 };
 
@@ -102,6 +112,9 @@ struct TaskSpec {
   std::vector<std::string> outputs;     // paths or globs, relative to the workspace root
   bool cache = true;                    // false: never cached, even with inputs or outputs
   std::optional<Template> concurrency;  // group name
+  std::string sarif;                    // a SARIF file a `run` task writes; may hold expressions
+  std::vector<std::string> exports;     // outputs sent to $GITHUB_OUTPUT
+  bool export_all = false;              // `export = true`: every output
 };
 
 /// Pipeline is the whole validated file.

@@ -1,5 +1,7 @@
 #include "runner/report/console.h"
 
+#include "runner/report/findings.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -41,6 +43,17 @@ std::string FormatDuration(Clock::duration d) {
   return fmt::format("{}h{:02}m", whole / 3600, (whole % 3600) / 60);
 }
 
+std::string DescribeTotals(const RunTotals& t, size_t cached) {
+  std::string summary = fmt::format("{} succeeded, {} failed", t.succeeded, t.failed);
+  if (t.allowed_failures) summary += fmt::format(", {} allowed to fail", t.allowed_failures);
+  summary += fmt::format(", {} skipped", t.skipped);
+  if (cached) summary += fmt::format(" ({} from the cache)", cached);
+  if (t.cancelled) summary += fmt::format(", {} cancelled", t.cancelled);
+  summary += fmt::format(" in {}", FormatDuration(t.wall));
+  if (t.interrupted) summary += " (interrupted)";
+  return summary;
+}
+
 std::string ConsoleReporter::Paint(std::string_view text, const char* code) const {
   if (!style_.color) return std::string(text);
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
@@ -76,44 +89,56 @@ void ConsoleReporter::TaskRetrying(NodeId node, const TaskResult& result, Clock:
              result.reason, FormatDuration(delay));
 }
 
+ResultLine DescribeResult(const TaskResult& r, bool explain) {
+  ResultLine out;
+  out.duration = r.start == Clock::time_point{} ? "" : FormatDuration(r.Duration());
+  out.detail = r.reason;
+  switch (r.state) {
+    case TaskState::kSucceeded:
+      out.label = r.cache == CacheUse::kHit ? "cached" : "ok";
+      break;
+    case TaskState::kFailed:
+      if (r.allowed_failure) {
+        out.label = "allowed";
+        out.detail += " (allow_failure)";
+      } else {
+        out.label = "FAILED";
+      }
+      break;
+    case TaskState::kSkipped:
+      out.label = "skipped";
+      break;
+    default:
+      out.label = "cancelled";
+      break;
+  }
+  auto add = [&](const std::string& more) {
+    out.detail += fmt::format("{}{}", out.detail.empty() ? "" : ", ", more);
+  };
+  if (r.attempts > 1) add(fmt::format("after {} attempts", r.attempts));
+  if (r.cache == CacheUse::kHit) out.duration.clear();
+  if (r.cache == CacheUse::kMiss && !r.cache_changes.empty() && r.state == TaskState::kSucceeded) {
+    add("cache miss: " + r.cache_changes.front());
+    if (r.cache_changes.size() > 1 && !explain)
+      out.detail += fmt::format(" (+{} more)", r.cache_changes.size() - 1);
+  }
+  return out;
+}
+
 void ConsoleReporter::TaskFinished(NodeId node, const TaskResult& r) {
   ClearStatus();
   running_.erase(node);
   ++finished_;
+  if (r.cache == CacheUse::kHit) ++cached_;
+  ResultLine desc = DescribeResult(r, explain_);
+  const char* color = desc.label == "FAILED"                         ? kRed
+                      : desc.label == "allowed"                      ? kYellow
+                      : desc.label == "ok" || desc.label == "cached" ? kGreen
+                                                                     : kDim;
+  std::string label = Paint(fmt::format("{:<9}", desc.label), color);
   const std::string& id = info_.graph->node(node).id;
-  std::string duration = r.start == Clock::time_point{} ? "" : FormatDuration(r.Duration());
-  std::string label;
-  std::string detail = r.reason;
-  switch (r.state) {
-    case TaskState::kSucceeded:
-      label = r.cache == CacheUse::kHit ? Paint("cached   ", kGreen) : Paint("ok       ", kGreen);
-      if (r.cache == CacheUse::kHit) ++cached_;
-      break;
-    case TaskState::kFailed:
-      if (r.allowed_failure) {
-        label = Paint("allowed  ", kYellow);
-        detail += " (allow_failure)";
-      } else {
-        label = Paint("FAILED   ", kRed);
-      }
-      break;
-    case TaskState::kSkipped:
-      label = Paint("skipped  ", kDim);
-      break;
-    default:
-      label = Paint("cancelled", kDim);
-      break;
-  }
-  if (r.attempts > 1)
-    detail += fmt::format("{}after {} attempts", detail.empty() ? "" : ", ", r.attempts);
-  if (r.cache == CacheUse::kHit) duration.clear();
-  if (r.cache == CacheUse::kMiss && !r.cache_changes.empty() && r.state == TaskState::kSucceeded) {
-    detail += fmt::format("{}cache miss: {}", detail.empty() ? "" : ", ", r.cache_changes.front());
-    if (r.cache_changes.size() > 1 && !explain_)
-      detail += fmt::format(" (+{} more)", r.cache_changes.size() - 1);
-  }
-  std::string line = fmt::format("{} {:<{}}  {:>6}", label, id, id_width_, duration);
-  if (!detail.empty()) line += "  " + detail;
+  std::string line = fmt::format("{} {:<{}}  {:>6}", label, id, id_width_, desc.duration);
+  if (!desc.detail.empty()) line += "  " + desc.detail;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   fmt::print(out_, "{}\n", line);
   if (explain_ && r.cache == CacheUse::kMiss) {
@@ -153,38 +178,14 @@ void ConsoleReporter::Tick() {
 }
 
 void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) {
-  // Root causes first: failures nothing upstream explains, in the order they happened.
-  std::vector<NodeId> failed;
-  for (NodeId id : info_.selection->order) {
-    if (results[id].state == TaskState::kFailed && !results[id].allowed_failure)
-      failed.push_back(id);
-  }
-  auto has_failed_ancestor = [&](NodeId id) {
-    std::vector<NodeId> stack = {id};
-    std::vector<char> seen(results.size(), 0);
-    while (!stack.empty()) {
-      NodeId n = stack.back();
-      stack.pop_back();
-      for (const auto& edge : info_.graph->node(n).needs) {
-        if (seen[edge.node]) continue;
-        seen[edge.node] = 1;
-        const TaskResult& r = results[edge.node];
-        if (r.state == TaskState::kFailed && !r.allowed_failure) return true;
-        stack.push_back(edge.node);
-      }
-    }
-    return false;
-  };
-  std::vector<std::pair<bool, NodeId>> ordered;
-  for (NodeId id : failed) ordered.emplace_back(has_failed_ancestor(id), id);
-  std::stable_sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
-    if (a.first != b.first) return !a.first;
-    return results[a.second].end < results[b.second].end;
-  });
-  for (const auto& [downstream, id] : ordered) {
+  std::vector<bool> downstream;
+  std::vector<NodeId> order = RootCauseOrder(*info_.graph, *info_.selection, results, &downstream);
+  for (size_t i = 0; i < order.size(); ++i) {
+    NodeId id = order[i];
     const TaskResult& r = results[id];
-    std::string title = fmt::format(
-        "{} {}: {}", downstream ? "then failed:" : "failed:", info_.graph->node(id).id, r.reason);
+    std::string title =
+        fmt::format("{} {}: {}",
+                    downstream[i] ? "then failed:" : "failed:", info_.graph->node(id).id, r.reason);
     fmt::print(out_, "\n{}\n", Paint(title, kBold));
     if (r.log_tail.empty()) {
       fmt::print(out_, "  (no output)\n");
@@ -212,13 +213,7 @@ void ConsoleReporter::PrintFailureTails(const std::vector<TaskResult>& results) 
 void ConsoleReporter::RunFinished(const RunTotals& t, const std::vector<TaskResult>& results) {
   ClearStatus();
   PrintFailureTails(results);
-  std::string summary = fmt::format("{} succeeded, {} failed", t.succeeded, t.failed);
-  if (t.allowed_failures) summary += fmt::format(", {} allowed to fail", t.allowed_failures);
-  summary += fmt::format(", {} skipped", t.skipped);
-  if (cached_) summary += fmt::format(" ({} from the cache)", cached_);
-  if (t.cancelled) summary += fmt::format(", {} cancelled", t.cancelled);
-  summary += fmt::format(" in {}", FormatDuration(t.wall));
-  if (t.interrupted) summary += " (interrupted)";
+  std::string summary = DescribeTotals(t, cached_);
   const char* color = t.failed || t.interrupted ? kRed : kGreen;
   fmt::print(out_, "\n{} {}\n", Paint("taskr:", kBold), Paint(summary, color));
   std::fflush(out_);

@@ -53,4 +53,17 @@ class ConsoleReporter : public Reporter {
 /// FormatDuration renders "0.4s", "12.3s", "2m05s" or "1h02m".
 std::string FormatDuration(Clock::duration d);
 
+/// ResultLine is how a finished task is described to a person.
+struct ResultLine {
+  std::string label;     // "ok", "cached", "FAILED", "allowed", "skipped" or "cancelled"
+  std::string duration;  // "" for a task that did not run or came from the cache
+  std::string detail;    // why it failed or was skipped, attempts, why the cache missed
+};
+
+/// DescribeResult describes `r`; `explain` leaves out the "(+N more)" of cache misses.
+ResultLine DescribeResult(const TaskResult& r, bool explain);
+
+/// DescribeTotals renders "3 succeeded, 1 failed, 0 skipped (2 from the cache) in 4.1s".
+std::string DescribeTotals(const RunTotals& totals, size_t cached);
+
 }  // namespace taskr

@@ -10,12 +10,19 @@
 
 namespace taskr {
 
-/// RunInfo describes a run as it starts.
+class Contexts;
+struct Pipeline;
+
+/// RunInfo describes a run as it starts. The pointers outlive the run.
 struct RunInfo {
+  const Pipeline* pipeline = nullptr;
   const Graph* graph = nullptr;
   const Selection* selection = nullptr;
+  const Contexts* contexts = nullptr;  // for secrets, links and masking
   int jobs = 1;
   std::string run_dir;  // .taskr/runs/<id>
+  Clock::time_point start{};
+  std::chrono::system_clock::time_point started_at{};
 };
 
 /// RunTotals counts what a run came to.
@@ -23,6 +30,7 @@ struct RunTotals {
   int succeeded = 0, failed = 0, allowed_failures = 0, skipped = 0, cancelled = 0;
   Clock::duration wall{};
   bool interrupted = false;
+  int exit_code = 0;  // 0, 1 or 130
 };
 
 /// Reporter gets every event of a run on the scheduler's thread, in order.
@@ -35,6 +43,14 @@ class Reporter {
   virtual void TaskStarted(NodeId node, int attempt) { (void)node, (void)attempt; }
   /// TaskOutput: bytes the task printed (stdout and stderr merged), secrets masked.
   virtual void TaskOutput(NodeId node, std::string_view chunk) { (void)node, (void)chunk; }
+  /// TaskOutputSet: the task set output `key` (masked).
+  virtual void TaskOutputSet(NodeId node, std::string_view key, const Value& value) {
+    (void)node, (void)key, (void)value;
+  }
+  /// TaskFinding: the task reported a finding (see TaskResult::findings).
+  virtual void TaskFinding(NodeId node, const Value& finding) { (void)node, (void)finding; }
+  /// TaskArtifact: the task produced a file, {"path", "digest"}.
+  virtual void TaskArtifact(NodeId node, const Value& artifact) { (void)node, (void)artifact; }
   /// TaskRetrying: an attempt failed and another follows after a delay.
   virtual void TaskRetrying(NodeId node, const TaskResult& result, Clock::duration delay) {
     (void)node, (void)result, (void)delay;
@@ -63,6 +79,15 @@ class ReporterList : public Reporter {
   }
   void TaskOutput(NodeId n, std::string_view c) override {
     for (auto* r : list_) r->TaskOutput(n, c);
+  }
+  void TaskOutputSet(NodeId n, std::string_view k, const Value& v) override {
+    for (auto* r : list_) r->TaskOutputSet(n, k, v);
+  }
+  void TaskFinding(NodeId n, const Value& f) override {
+    for (auto* r : list_) r->TaskFinding(n, f);
+  }
+  void TaskArtifact(NodeId n, const Value& a) override {
+    for (auto* r : list_) r->TaskArtifact(n, a);
   }
   void TaskRetrying(NodeId n, const TaskResult& res, Clock::duration d) override {
     for (auto* r : list_) r->TaskRetrying(n, res, d);

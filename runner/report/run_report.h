@@ -1,0 +1,48 @@
+// report.json is the machine-readable record of a run: what ran, in which
+// slot, for how long, what came of it and what it produced. Its schema is
+// documented in docs/report-schema.md.
+//
+//   RunReportWriter report(run_dir / "report.json");
+//   reporters.Add(&report);  // writes the file when the run finishes
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "runner/report/reporter.h"
+
+namespace taskr {
+
+/// kRunReportVersion is report.json's schema version. Adding a field keeps it;
+/// removing a field or changing what one means bumps it.
+inline constexpr int kRunReportVersion = 1;
+
+/// RunId is the name of the run's folder (`.taskr/runs/<id>`), "run" when it has none.
+std::string RunId(const RunInfo& info);
+
+/// RunStatus is "success", "failure" or "interrupted".
+const char* RunStatus(const RunTotals& totals);
+
+/// CacheUseName is "hit", "miss" or "none".
+const char* CacheUseName(CacheUse use);
+
+/// BuildRunReport renders report.json for a finished run, with every secret
+/// value masked (also where JSON escaping would change its spelling).
+std::string BuildRunReport(const RunInfo& info, const RunTotals& totals,
+                           const std::vector<TaskResult>& results);
+
+/// RunReportWriter writes report.json to `path` when the run finishes; a file
+/// it cannot write is a warning on stderr, not a failure of the run.
+class RunReportWriter : public Reporter {
+ public:
+  explicit RunReportWriter(std::filesystem::path path) : path_(std::move(path)) {}
+  void RunStarted(const RunInfo& info) override { info_ = info; }
+  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
+
+ private:
+  std::filesystem::path path_;
+  RunInfo info_;
+};
+
+}  // namespace taskr

@@ -1,0 +1,50 @@
+// SARIF 2.1.0 for GitHub code scanning: taskr turns the findings of a run into
+// one SARIF log, and reads the SARIF files that `run` tasks declare.
+//
+//   SarifReporter sarif({run_dir / "results.sarif", "--sarif path"});
+//   reporters.Add(&sarif);  // writes the files when the run finishes
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runner/base/status.h"
+#include "runner/report/reporter.h"
+
+namespace taskr {
+
+/// FindingsFromSarif turns the results of a SARIF log into findings
+/// ("source": "sarif", "tool": the driver's name), for the summary and annotations.
+Result<std::vector<Value>> FindingsFromSarif(std::string_view text);
+
+/// SarifLimits are GitHub's limits on an uploaded SARIF file.
+struct SarifLimits {
+  size_t runs = 20;
+  size_t results_per_run = 25'000;
+  size_t rules_per_run = 25'000;
+  size_t locations_per_result = 1'000;
+  size_t tags_per_rule = 20;
+  size_t gzip_bytes = 10 * 1000 * 1000;
+};
+
+/// BuildSarif writes the SARIF log of a run: one run per task and tool with its
+/// own automationDetails category, and the runs of each declared SARIF file
+/// (once each). Whatever GitHub's limits leave out is named in `warnings`.
+std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& results,
+                       const SarifLimits& limits, std::vector<std::string>* warnings);
+
+/// SarifReporter writes the SARIF log to each of `paths` when the run finishes.
+class SarifReporter : public Reporter {
+ public:
+  explicit SarifReporter(std::vector<std::filesystem::path> paths) : paths_(std::move(paths)) {}
+  void RunStarted(const RunInfo& info) override { info_ = info; }
+  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
+
+ private:
+  std::vector<std::filesystem::path> paths_;
+  RunInfo info_;
+};
+
+}  // namespace taskr
