@@ -20,7 +20,7 @@ Status WriteFile(const std::filesystem::path& path, std::string_view text) {
     ssize_t n = write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int err = errno;
+      int err = n == 0 ? EIO : errno;
       close(fd);
       unlink(tmp.c_str());
       return Status::Error(fmt::format("cannot write {}: {}", path.string(), strerror(err)));

@@ -162,6 +162,7 @@ struct Scheduler::Impl {
   std::string cancel_reason;
   TimerId tick_timer = 0;
   Clock::time_point run_start;
+  std::chrono::system_clock::time_point run_started_at;  // run_start on the wall clock
   std::vector<pid_t> leftover_groups;  // groups whose output stayed open after exit
   std::vector<std::pair<std::string, std::string>> pipeline_env_facts;  // [env], for cache keys
   std::map<std::string, std::string> plugin_digests;  // plugin path -> sha256, computed once
@@ -221,6 +222,7 @@ struct Scheduler::Impl {
 
   int Run() {
     run_start = Clock::now();
+    run_started_at = std::chrono::system_clock::now();
     if (Status s = Prepare(); !s.ok()) {
       reporter.Notice(s.message());
       return 2;
@@ -233,7 +235,7 @@ struct Scheduler::Impl {
     info.jobs = options.jobs;
     info.run_dir = options.run_dir.string();
     info.start = run_start;
-    info.started_at = std::chrono::system_clock::now();
+    info.started_at = run_started_at;
     reporter.RunStarted(info);
     loop.OnSignals({SIGINT, SIGTERM, SIGHUP}, [this](int signal) { OnSignal(signal); });
     if (options.ticks) ScheduleTick();

@@ -2,6 +2,8 @@
 // interface; the console, GitHub, summary and other outputs implement it.
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
 #include <vector>
 

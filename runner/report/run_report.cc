@@ -1,11 +1,12 @@
 #include "runner/report/run_report.h"
 
+#include "runner/report/json_text.h"
+
 #include <fmt/core.h>
 
 #include <cmath>
 #include <ctime>
 #include <exception>
-#include <nlohmann/json.hpp>
 
 #include "runner/base/write_file.h"
 #include "runner/exec/contexts.h"
@@ -45,23 +46,6 @@ Json ToJson(const Value& v) {
     }
   }
   return nullptr;
-}
-
-// MaskStrings masks every string and key before they are escaped: a secret
-// holding a quote or a backslash is spelled differently in the JSON text.
-void MaskStrings(Json& j, const Contexts& contexts) {
-  if (j.is_string()) {
-    j = contexts.Mask(j.get_ref<const std::string&>());
-  } else if (j.is_array()) {
-    for (Json& e : j) MaskStrings(e, contexts);
-  } else if (j.is_object()) {
-    Json masked = Json::object();
-    for (auto& [key, e] : j.items()) {
-      MaskStrings(e, contexts);
-      masked[contexts.Mask(key)] = std::move(e);
-    }
-    j = std::move(masked);
-  }
 }
 
 Json TextOrNull(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
@@ -232,9 +216,7 @@ std::string BuildRunReport(const RunInfo& info, const RunTotals& totals,
   report["run"] = RunJson(info, totals);
   report["totals"] = TotalsJson(info, totals, results);
   report["tasks"] = std::move(tasks);
-  if (info.contexts) MaskStrings(report, *info.contexts);
-  std::string text = report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-  return info.contexts ? info.contexts->Mask(text) : text;
+  return JsonText(std::move(report), info.contexts, 2);
 }
 
 void RunReportWriter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "runner/base/digest.h"
@@ -15,6 +14,7 @@
 #include "runner/model/pipeline.h"
 #include "runner/report/findings.h"
 #include "runner/report/fingerprint.h"
+#include "runner/report/json_text.h"
 
 namespace taskr {
 
@@ -182,7 +182,7 @@ class SarifBuilder {
     log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
     log["version"] = "2.1.0";
     log["runs"] = runs_;
-    std::string text = log.dump(1);
+    std::string text = JsonText(log, info_.contexts, 1);
     size_t dropped = 0;
     while (GzipSize(text) > limits.gzip_bytes) {
       Json* biggest = nullptr;
@@ -194,7 +194,7 @@ class SarifBuilder {
       size_t keep = results.size() / 2;
       dropped += results.size() - keep;
       results.erase(results.begin() + static_cast<std::ptrdiff_t>(keep), results.end());
-      text = log.dump(1);
+      text = JsonText(log, info_.contexts, 1);
     }
     if (dropped) {
       warnings->push_back(fmt::format(
@@ -202,7 +202,7 @@ class SarifBuilder {
           "(gzipped) limit",
           dropped, limits.gzip_bytes / 1000 / 1000));
     }
-    return text + "\n";
+    return text;
   }
 
  private:
@@ -484,8 +484,13 @@ std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& resul
 void SarifReporter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {
   (void)totals;
   std::vector<std::string> warnings;
-  std::string text = BuildSarif(info_, results, SarifLimits{}, &warnings);
-  if (info_.contexts) text = info_.contexts->Mask(text);
+  std::string text;
+  try {
+    text = BuildSarif(info_, results, SarifLimits{}, &warnings);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "taskr: warning: results.sarif not written: {}\n", e.what());
+    return;
+  }
   for (const auto& w : warnings) fmt::print(stderr, "taskr: warning: {}\n", w);
   for (const auto& path : paths_) {
     if (Status s = WriteFile(path, text); !s.ok())

@@ -1,5 +1,7 @@
 #include "runner/report/trace.h"
 
+#include "runner/report/json_text.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -166,8 +168,7 @@ std::string BuildTrace(const RunInfo& info, const RunTotals& totals,
   trace["traceEvents"] = std::move(events);
   trace["displayTimeUnit"] = "ms";
   trace["otherData"] = OtherData(info, totals);
-  std::string text = trace.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
-  return info.contexts ? info.contexts->Mask(text) : text;
+  return JsonText(std::move(trace), info.contexts, 1);
 }
 
 void TraceWriter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {
