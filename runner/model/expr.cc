@@ -78,7 +78,14 @@ bool IsSpace(char c) {
 }
 bool IsBlank(std::string_view s) { return std::all_of(s.begin(), s.end(), IsSpace); }
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quote(std::string_view s) {
+  std::string out;  // not "'" + s + "'": g++ 12 -O3 warns falsely (-Wrestrict, GCC bug 105329)
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
+}
 
 /// CharacterAt is the whole UTF-8 sequence starting at `offset`, for messages.
 std::string_view CharacterAt(std::string_view text, size_t offset) {
