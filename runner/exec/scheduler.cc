@@ -498,7 +498,7 @@ struct Scheduler::Impl {
       Result<std::string> d = Sha256File(entry->path);
       digest = plugin_digests.emplace(entry->path, d.ok() ? *d : "unreadable").first;
     }
-    runs[id].effect = !action->pure;
+    runs[id].effect = !action->pure || MakesEffect(action->params, params);
     runs[id].command_facts = {{"plugin", fmt::format("{}@{}", name, (*manifest)->version)},
                               {"plugin.sha256", digest->second},
                               {"action", action->name},
@@ -514,6 +514,19 @@ struct Scheduler::Impl {
     std::string text = Value(std::move(request)).ToJson(-1);
     runs[id].worker_request = text;
     return text;
+  }
+
+  // MakesEffect tells whether a parameter marked "x-taskr-effect" in the
+  // action's schema is true: a build that also pushes is never cached.
+  static bool MakesEffect(const Value& schema, const Value& params) {
+    const Value* props = schema.is_object() ? schema.Get("properties") : nullptr;
+    if (!props || !props->is_object() || !params.is_object()) return false;
+    for (const auto& [name, prop] : props->as_object()) {
+      const Value* marked = prop.is_object() ? prop.Get("x-taskr-effect") : nullptr;
+      const Value* given = params.Get(name);
+      if (marked && marked->is_bool() && marked->as_bool() && given && given->Truthy()) return true;
+    }
+    return false;
   }
 
   // RenderText evaluates the expressions in a string that is not parsed at load

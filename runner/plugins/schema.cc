@@ -67,6 +67,9 @@ constexpr Keyword kKeywords[] = {
     {"title", Shape::kString},
     {"type", Shape::kType},
     {"uniqueItems", Shape::kBool},
+    // taskr's own: a parameter that, when true, makes the run an effect (never
+    // cached), such as docker-buildx's `push`.
+    {"x-taskr-effect", Shape::kBool},
 };
 
 /// FindKeyword is the entry of kKeywords for `name`, or nullptr.
