@@ -180,3 +180,31 @@ TEST_CASE("durations read the usual forms", "[loader]") {
   CHECK_FALSE(taskr::ParseDuration("1d").has_value());
   CHECK_FALSE(taskr::ParseDuration("5s3").has_value());
 }
+
+TEST_CASE("report keys sarif, export and links are validated", "[loader]") {
+  CHECK(FirstError("[tasks.a]\nuses = \"p\"\nsarif = \"x.sarif\"\n") ==
+        "3:9: [tasks.a] sarif is for `run` tasks; a plugin reports its findings itself");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nsarif = \"/tmp/x.sarif\"\n") ==
+        "3:9: [tasks.a] sarif must be relative to the workspace");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nsarif = \"${{ matrix.nope }}.sarif\"\n") != "no error");
+  CHECK(FirstError("[tasks.a]\nrun = \"x\"\nexport = 3\n") ==
+        "3:10: [tasks.a] export must be a string or an array of strings, not an integer");
+  CHECK(FirstError("[pipelines.p]\ntasks = [\"a\"]\nlinks = [{ title = \"t\" }]\n"
+                   "[tasks.a]\nrun = \"x\"\n") ==
+        "3:10: [pipelines.p] link needs both title and url");
+  CHECK(FirstError("[pipelines.p]\ntasks = [\"a\"]\nlinks = [{ title = \"t\", url = \"u\", "
+                   "iff = \"x\" }]\n[tasks.a]\nrun = \"x\"\n") ==
+        "3:36: unknown key 'iff' in [pipelines.p] link; did you mean 'if'?");
+  CHECK(FirstError("[pipelines.p]\ntasks = [\"a\"]\nlinks = [{ title = \"t\", url = "
+                   "\"${{ success() }}\" }]\n[tasks.a]\nrun = \"x\"\n") != "no error");
+  LoadResult ok = ParsePipeline(
+      "[pipelines.p]\ntasks = [\"a\"]\n[[pipelines.p.links]]\ntitle = \"Roll back\"\n"
+      "url = \"https://x\"\nif = \"${{ failure() }}\"\n[tasks.a]\nrun = \"x\"\nexport = true\n"
+      "sarif = \"out/${{ env.NAME }}.sarif\"\n",
+      "pipeline.toml");
+  REQUIRE(ok.errors.empty());
+  REQUIRE(ok.pipeline->pipelines[0].links.size() == 1);
+  CHECK(ok.pipeline->pipelines[0].links[0].condition.has_value());
+  CHECK(ok.pipeline->tasks[0].export_all);
+  CHECK(ok.pipeline->tasks[0].sarif == "out/${{ env.NAME }}.sarif");
+}
