@@ -153,6 +153,13 @@ std::string Contexts::MaskForKey(std::string_view text) const {
   return out;
 }
 
+const Value& Contexts::GitHead() const {
+  if (git_) return *git_;
+  if (!git_head_)
+    git_head_ = GitValue(ReadGitInfo(pipeline_->root, env_lookup_, /*want_dirty=*/false));
+  return *git_head_;
+}
+
 const Value* Contexts::Get(std::string_view name) const {
   if (name == "git") {
     if (!git_) git_ = GitValue(ReadGitInfo(pipeline_->root, env_lookup_));

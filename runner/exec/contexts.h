@@ -35,6 +35,9 @@ class Contexts {
 
   /// Get returns the root context `name`; `git` is read on first use.
   const Value* Get(std::string_view name) const;
+  /// GitHead is the `git` context without `dirty`, which needs a walk of the
+  /// whole work tree: the context itself when already read, else a cheap read.
+  const Value& GitHead() const;
   /// SecretValues lists the non-empty secret values, to be masked in all output.
   const std::vector<std::string>& SecretValues() const { return secret_values_; }
   /// Masker masks the secret values (and each line of a multi-line one).
@@ -50,6 +53,7 @@ class Contexts {
   EnvLookup env_lookup_;
   Value env_, vars_, inputs_, runner_, secrets_;
   mutable std::optional<Value> git_;
+  mutable std::optional<Value> git_head_;
   std::vector<std::string> secret_values_;
   SecretMasker masker_;
   std::vector<std::pair<std::string, std::string>> secret_names_;  // value, name

@@ -30,10 +30,11 @@ inline void MaskJsonStrings(nlohmann::ordered_json& j, const Contexts& contexts)
 /// JsonText masks `j` (when `contexts` is given) and renders it; invalid UTF-8
 /// from a tool's message becomes U+FFFD instead of an exception.
 inline std::string JsonText(nlohmann::ordered_json j, const Contexts* contexts, int indent) {
-  if (contexts) MaskJsonStrings(j, *contexts);
+  bool mask = contexts && !contexts->Masker().empty();
+  if (mask) MaskJsonStrings(j, *contexts);
   std::string text = j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   text += "\n";
-  return contexts ? contexts->Mask(text) : text;
+  return mask ? contexts->Mask(text) : text;
 }
 
 }  // namespace taskr

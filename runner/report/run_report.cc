@@ -67,7 +67,7 @@ std::string Rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 Json GitJson(const RunInfo& info) {
-  const Value* git = info.contexts ? info.contexts->Get("git") : nullptr;
+  const Value* git = info.contexts ? &info.contexts->GitHead() : nullptr;
   if (!git || !git->is_object()) return nullptr;
   Json out = Json::object();
   for (const char* key : {"sha", "branch", "tag", "ref"}) {
