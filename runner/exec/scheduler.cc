@@ -724,9 +724,13 @@ struct Scheduler::Impl {
   // action would use, so upgrading them changes the key.
   Result<std::string> ToolIdentity(NodeId id) {
     const NodeRun& run = runs[id];
+    // The identity worker sees the task's own environment (its PATH finds the same tools).
+    std::vector<std::string> env =
+        run.spawn
+            ? run.spawn->env
+            : std::vector<std::string>{fmt::format("{}={}", kWorkerRequestEnv, run.worker_request)};
     Result<Captured> out =
-        RunCapture(options.plugins->WorkerCommand({"identity"}), std::chrono::seconds(60),
-                   {fmt::format("{}={}", kWorkerRequestEnv, run.worker_request)});
+        RunCapture(options.plugins->WorkerCommand({"identity"}), std::chrono::seconds(60), env);
     if (!out.ok()) return out.status();
     if (out->status.signal || out->status.exit_code != 0) {
       std::string err = out->err;

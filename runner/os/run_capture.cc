@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
+#include <string_view>
 
 extern char** environ;
 
@@ -38,8 +40,14 @@ Result<Captured> RunCapture(const std::vector<std::string>& args, std::chrono::m
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
+  // An extra entry replaces ours of the same name: getenv() finds the first.
+  std::set<std::string_view> replaced;
+  for (const auto& e : extra_env) replaced.insert(std::string_view(e).substr(0, e.find('=')));
   std::vector<char*> envp;
-  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    if (!replaced.count(entry.substr(0, entry.find('=')))) envp.push_back(*e);
+  }
   for (const auto& e : extra_env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());

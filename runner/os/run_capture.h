@@ -21,7 +21,8 @@ struct Captured {
 
 /// RunCapture runs argv (no shell) with our environment and stdin from
 /// /dev/null; a run longer than `timeout` is killed (SIGKILL) and flagged.
-/// `extra_env` entries ("NAME=value") are added to the environment.
+/// `extra_env` entries ("NAME=value") are added to the environment, replacing
+/// ours of the same name.
 Result<Captured> RunCapture(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                             const std::vector<std::string>& extra_env = {});
 
