@@ -146,7 +146,20 @@ class WorkerHost {
     if (g_cancelled.load()) return TASKR_CANCELLED;
     std::vector<std::string> args, envs;
     for (size_t i = 0; i < spec->argc; ++i) args.emplace_back(View(spec->argv[i]));
-    for (char** e = environ; *e; ++e) envs.emplace_back(*e);
+    // The action's entries replace inherited ones of the same name: getenv()
+    // and Go's os.Getenv read the first.
+    std::vector<std::string_view> names;
+    for (size_t i = 0; i < spec->envc; ++i) {
+      std::string_view e = View(spec->env[i]);
+      if (size_t eq = e.find('='); eq != std::string_view::npos)
+        names.push_back(e.substr(0, eq + 1));
+    }
+    for (char** e = environ; *e; ++e) {
+      std::string_view entry(*e);
+      bool replaced = std::any_of(names.begin(), names.end(),
+                                  [&](std::string_view n) { return entry.starts_with(n); });
+      if (!replaced) envs.emplace_back(entry);
+    }
     for (size_t i = 0; i < spec->envc; ++i) envs.emplace_back(View(spec->env[i]));
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -36,13 +37,21 @@ pid_t Spawn(const fs::path& dir, const std::vector<std::string>& args,
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
 
+  // The test's own entries replace ours of the same name (getenv finds the first).
+  auto given = [&](std::string_view entry) {
+    std::string_view name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(env.begin(), env.end(),
+                       [&](const std::string& e) { return e.starts_with(name); });
+  };
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e) {
     std::string_view entry(*e);
     // A test runs as a user would, outside GitHub Actions unless it says so.
-    if (entry.starts_with("GITHUB_") || entry.starts_with("NO_COLOR=")) continue;
+    if (entry.starts_with("GITHUB_") || entry.starts_with("NO_COLOR=") || given(entry)) continue;
     envs.emplace_back(entry);
   }
+  // Each workspace has its own cache store unless the test names one.
+  if (!given("TASKR_CACHE_DIR=")) envs.push_back("TASKR_CACHE_DIR=" + (dir / ".store").string());
   envs.insert(envs.end(), env.begin(), env.end());
   // Under AddressSanitizer a crashing test plugin must still die by its signal,
   // as it does in a normal build, rather than be caught and turned into exit 1.

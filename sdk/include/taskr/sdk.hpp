@@ -66,7 +66,10 @@ class Cancelled : public std::runtime_error {
   Cancelled() : std::runtime_error("cancelled") {}
 };
 
-/// Json is a parsed JSON value: the parameters of an action.
+/// Json is a parsed JSON value: the parameters of an action, or any document
+/// a plugin reads with Parse (a tool's JSON report). For documents where any
+/// member may be missing, read with string_or, number_or and items: they
+/// never throw.
 class Json {
  public:
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -104,6 +107,19 @@ class Json {
     std::vector<std::string> out;
     for (const Json& item : as_array()) out.push_back(item.as_string());
     return out;
+  }
+
+  /// string_or returns the string, or `fallback` when this is not a string
+  /// (a missing member is null).
+  std::string string_or(std::string_view fallback = {}) const {
+    return is_string() ? string_ : std::string(fallback);
+  }
+  /// number_or returns the number, or `fallback` when this is not a number.
+  double number_or(double fallback) const { return is_number() ? number_ : fallback; }
+  /// items returns the elements of an array, or none when this is not an array.
+  const std::vector<Json>& items() const {
+    static const std::vector<Json> kNone;
+    return is_array() ? array_ : kNone;
   }
 
   /// contains tells whether an object has member `key`.

@@ -40,12 +40,19 @@ TEST_CASE("SemVer::Parse reads the parts of a version", "[sdk][semver]") {
 }
 
 TEST_CASE("SemVer::Parse rejects what semver.org 2.0.0 does not allow", "[sdk][semver]") {
-  for (const char* bad :
-       {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-", "1.2.3+", "1.2.3-01",
-        "1.2.3-rc..1", "1.2.3-rc_1", "1.2.3+b..1", "1.2.3+b!", "-1.2.3", "1.-2.3", "a.b.c",
-        "1.2.3beta", " 1.2.3", "1.2.3 ", "v1.2.3", "=1.2.3", "18446744073709551616.0.0"}) {
-    INFO(bad);
-    CHECK_FALSE(Valid(bad));
+  std::vector<std::vector<const char*>> not_versions = {
+      {"1", "1.2", "1.2.3.4", "a.b.c", "1.-2.3", "-1.2.3", ""},  // not three numbers
+      {"01.2.3", "1.02.3", "1.2.03", "1.2.3-01"},                // leading zeros
+      {"1.2.3-", "1.2.3+", "1.2.3-rc..1", "1.2.3+b..1"},         // empty identifiers
+      {"1.2.3-rc_1", "1.2.3+b!", "1.2.3beta"},                   // other characters
+      {" 1.2.3", "1.2.3 ", "v1.2.3", "=1.2.3"},                  // loose mode only
+      {"18446744073709551616.0.0"},                              // beyond 64 bits
+  };
+  for (const auto& group : not_versions) {
+    for (const char* bad : group) {
+      INFO(bad);
+      CHECK_FALSE(Valid(bad));
+    }
   }
   // Leading zeros are fine in alphanumeric pre-release and in build identifiers.
   CHECK(Valid("1.2.3-0a"));
@@ -69,9 +76,11 @@ TEST_CASE("SemVer::Parse in loose mode accepts a leading v or = and spaces, noth
 TEST_CASE("SemVer orders versions by semver.org precedence", "[sdk][semver]") {
   // The example order of semver.org §11.4, then releases.
   std::vector<const char*> ordered = {
-      "1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-      "1.0.0-beta.11", "1.0.0-rc.1",   "1.0.0",            "1.0.1",      "1.1.0",
-      "1.10.0",        "2.0.0-0",      "2.0.0",            "10.0.0"};
+      "1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+      "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0",
+      "1.0.1",        "1.1.0",         "1.10.0",           "2.0.0-0",
+      "2.0.0",        "10.0.0",
+  };
   for (size_t i = 0; i + 1 < ordered.size(); ++i) {
     INFO(ordered[i] << " < " << ordered[i + 1]);
     CHECK(V(ordered[i]) < V(ordered[i + 1]));
