@@ -121,8 +121,8 @@ TEST_CASE("the release example pushes v1.2.3's tags, scans, writes SBOMs and che
   std::string digest = image["outputs"]["digest"];
   CHECK(digest.starts_with("sha256:"));
   CHECK(image["outputs"]["ref"] == registry_input + "/hello@" + digest);
-  Command inspect = Shell("skopeo inspect --tls-verify=false docker://" + registry_input +
-                          "/hello:1.2.3");
+  Command inspect =
+      Shell("skopeo inspect --tls-verify=false docker://" + registry_input + "/hello:1.2.3");
   INFO(inspect.output);
   REQUIRE(inspect.status == 0);
   CHECK(nlohmann::json::parse(inspect.output)["Digest"] == digest);
