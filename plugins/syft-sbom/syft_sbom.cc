@@ -9,6 +9,7 @@
 //   outputs = ["sbom/"]
 //
 // See docs/plugins/syft-sbom.md.
+#include <taskr/markdown.hpp>
 #include <taskr/sdk.hpp>
 
 #include <filesystem>
@@ -289,24 +290,8 @@ SbomSummary Count(const fs::path& workspace, const std::string& file,
 
 // ---- publishing ----
 
-std::string Cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string Code(std::string_view text) {
-  std::string body = Cell(text);
-  return body.find('`') == std::string::npos ? "`" + body + "`" : "`` " + body + " ``";
-}
+std::string Cell(std::string_view text) { return sdk::MarkdownCell(text); }
+std::string Code(std::string_view text) { return sdk::MarkdownCode(text); }
 
 // TypeRows is the summary's rows of packages by purl type, in both files.
 std::string TypeRows(const SbomSummary& spdx, const SbomSummary& cdx) {

@@ -1,45 +1,14 @@
 #include "summary.h"
 
+#include <taskr/markdown.hpp>
 #include <vector>
 
 namespace taskr::trivy {
 
 namespace {
 
-// Cell makes `text` safe in a markdown table cell: one line, no bare `|`.
-std::string Cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Text is prose in a table cell: also no `<` that markdown could take for HTML.
-std::string Text(std::string_view text) {
-  std::string out;
-  for (char c : Cell(text)) {
-    if (c == '<') {
-      out += "&lt;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Code renders `text` as a code span in a table cell; "" stays empty.
-std::string Code(std::string_view text) {
-  if (text.empty()) return "";
-  std::string body = Cell(text);
-  return body.find('`') == std::string::npos ? "`" + body + "`" : "`` " + body + " ``";
-}
+std::string Text(std::string_view text) { return sdk::MarkdownCell(text); }
+std::string Code(std::string_view text) { return sdk::MarkdownCode(text); }
 
 // RuleLink is the rule id, linked to its page when the link is plain enough
 // for markdown.

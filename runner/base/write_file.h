@@ -13,4 +13,8 @@ namespace taskr {
 /// over `path`, creating the parent folder. A full disk leaves `path` untouched.
 [[nodiscard]] Status WriteFile(const std::filesystem::path& path, std::string_view text);
 
+/// AppendFile appends `text` to `path`, creating it: GitHub's step files
+/// ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY) are appended to, never replaced.
+[[nodiscard]] Status AppendFile(const std::filesystem::path& path, std::string_view text);
+
 }  // namespace taskr

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "runner/base/read_file.h"
+#include "runner/base/write_file.h"
 #include "runner/exec/contexts.h"
 #include "runner/model/pipeline.h"
 #include "runner/report/console.h"
@@ -39,23 +40,6 @@ std::string OutputName(std::string name) {
     if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
   }
   return name;
-}
-
-Status AppendTo(const std::filesystem::path& path, std::string_view text) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Error(fmt::format("{}: {}", path.string(), strerror(errno)));
-  while (!text.empty()) {
-    ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      close(fd);
-      return Status::Error(fmt::format("{}: {}", path.string(), strerror(err)));
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  close(fd);
-  return Status();
 }
 
 std::string LastLines(std::string_view text, size_t n, size_t* skipped) {
@@ -354,7 +338,7 @@ void GitHubConsole::RunFinished(const RunTotals& totals, const std::vector<TaskR
   if (!options_.output_file.empty()) {
     std::string text = FormatOutputs(ExportedOutputs(info_, totals, results));
     if (info_.contexts) text = info_.contexts->Mask(text);
-    if (Status s = AppendTo(options_.output_file, text); !s.ok())
+    if (Status s = AppendFile(options_.output_file, text); !s.ok())
       Write(fmt::format("::warning::{}\n",
                         EscapeData("taskr: cannot write outputs: " + s.message())));
   }

@@ -15,6 +15,7 @@
 #include "runner/model/pipeline.h"
 #include "runner/report/console.h"
 #include "runner/report/findings.h"
+#include "taskr/markdown.hpp"
 
 namespace taskr {
 
@@ -26,20 +27,9 @@ constexpr size_t kMaxLineBytes = 400;
 constexpr size_t kMaxPluginSection = 64 * 1024;
 constexpr size_t kMaxMermaidBytes = 50'000;  // mermaid's default maxTextSize
 
-// Cell makes text safe inside a markdown table cell.
+// Cell makes text safe inside a markdown table cell, and short.
 std::string Cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else if (c == '<') {
-      out += "&lt;";
-    } else {
-      out += c;
-    }
-  }
+  std::string out = sdk::MarkdownCell(text);
   if (out.size() > kMaxLineBytes) out = out.substr(0, kMaxLineBytes) + "…";
   return out;
 }
@@ -401,24 +391,6 @@ class SummaryWriter {
   const std::vector<TaskResult>& results_;
   const EnvLookup& env_;
 };
-
-Status AppendFile(const std::filesystem::path& path, std::string_view text) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::Error(fmt::format("cannot append to {}: {}", path.string(), strerror(errno)));
-  while (!text.empty()) {
-    ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      close(fd);
-      return Status::Error(fmt::format("cannot append to {}: {}", path.string(), strerror(err)));
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  close(fd);
-  return Status();
-}
 
 }  // namespace
 
