@@ -10,11 +10,12 @@
 //   // r.status == 200, r.body == {"name":"acme/demo","tags":["1.2.3",...]}
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include "tests/support/server_process.h"
+#include "tests/unit/temp_dir.h"
 
 namespace taskr::e2e {
 
@@ -30,7 +31,6 @@ struct HttpReply {
 class RegistryServer {
  public:
   RegistryServer();
-  ~RegistryServer();
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
 
@@ -42,16 +42,16 @@ class RegistryServer {
   /// Log is what the registry has printed so far: one line per request.
   std::string Log() const;
   /// dir is the server's temporary folder; blobs and manifests live under dir()/data.
-  const std::filesystem::path& dir() const { return dir_; }
-  /// Stop ends the registry and waits for it; the destructor calls it too.
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  /// Stop ends the registry and waits for it, as the destructor does.
   void Stop();
 
  private:
   bool Start(const std::filesystem::path& binary);  // false when another process took the port
 
-  std::filesystem::path dir_;
+  test::TempDir dir_{"registry"};  // before process_: the registry stops before its folder goes
   int port_ = 0;
-  pid_t pid_ = -1;
+  test::ServerProcess process_;
 };
 
 }  // namespace taskr::e2e

@@ -6,11 +6,12 @@
 //   auto remote = RemoteStore::Create({.url = nginx.Url("/cache")});
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include "tests/support/server_process.h"
+#include "tests/unit/temp_dir.h"
 
 namespace taskr::test {
 
@@ -28,7 +29,6 @@ struct NginxOptions {
 class NginxServer {
  public:
   explicit NginxServer(NginxOptions options = {});
-  ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
 
@@ -39,20 +39,20 @@ class NginxServer {
   /// METHOD URI STATUS auth="<Authorization>" ua="<User-Agent>" sni="<TLS server name>".
   std::string AccessLog() const;
   /// dir is the server's temporary folder; WebDAV files live under dir()/data.
-  const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
   /// cert_file is the PEM certificate nginx presents with tls; empty otherwise.
   const std::filesystem::path& cert_file() const { return cert_file_; }
-  /// Stop ends nginx and waits for it; the destructor calls it too.
+  /// Stop ends nginx and waits for it, as the destructor does.
   void Stop();
 
  private:
   bool Start(const std::filesystem::path& nginx);  // false when another process took the port
 
   NginxOptions options_;
-  std::filesystem::path dir_;
+  TempDir dir_{"nginx"};  // before process_: nginx stops before its folder goes
   std::filesystem::path cert_file_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  ServerProcess process_;
 };
 
 }  // namespace taskr::test

@@ -1,179 +1,25 @@
 #include "runner/report/run_report.h"
 
 #include <catch2/catch_test_macros.hpp>
-#include <chrono>
-#include <map>
-#include <memory>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "runner/base/read_file.h"
 #include "runner/base/write_file.h"
-#include "runner/exec/contexts.h"
-#include "runner/model/loader.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/unit/report/report_fixture.h"
 
 namespace taskr {
 namespace {
 
 using Json = nlohmann::json;
-using namespace std::chrono_literals;
+using test::kEscapedSecret;
+using test::kSecret;
+using test::kSha;
 
-const std::string kSecret = "hunter2-s3cret";
-const std::string kEscapedSecret = R"(pa"ss\word)";  // JSON spells it pa\"ss\\word
-const std::string kSha = "0123456789abcdef0123456789abcdef01234567";
-
-constexpr std::string_view kPipeline = R"(
-[secrets]
-TOKEN = "TEST_TOKEN"
-PASSWORD = "TEST_PASSWORD"
-
-[pipelines.ci]
-tasks = ["deploy"]
-
-[tasks.build]
-run = "make"
-matrix = { os = ["linux", "mac"] }
-
-[tasks.lint]
-run = "lint"
-retries = 1
-
-[tasks.deploy]
-run = "deploy"
-needs = ["build", "lint"]
-)";
-
-std::optional<std::string> Env(std::string_view name) {
-  static const std::map<std::string, std::string, std::less<>> kEnv = {
-      {"TEST_TOKEN", kSecret}, {"TEST_PASSWORD", kEscapedSecret}, {"GITHUB_ACTIONS", "true"},
-      {"GITHUB_SHA", kSha},    {"GITHUB_REF", "refs/heads/main"}, {"GITHUB_EVENT_NAME", "push"}};
-  auto it = kEnv.find(name);
-  if (it == kEnv.end()) return std::nullopt;
-  return it->second;
-}
-
-ValueObject Object(std::initializer_list<std::pair<const std::string, Value>> members) {
-  return ValueObject(members);
-}
-
-// FinishedRun is pipeline ci run with 2 job slots, its results filled in by hand:
-//   build[os=linux]  restored from the cache at 1 ms
-//   build[os=mac]    slot 1, 2-50 ms, succeeded; outputs hold both secrets
-//   lint             slot 2 at 2-20 ms, then slot 1 at 60-80 ms; failed with exit code 2
-//   deploy           skipped, as lint failed
-struct FinishedRun {
-  test::TempDir dir{"run_report"};
-  LoadResult load;
-  std::optional<Graph> graph;
-  Selection selection;
-  std::unique_ptr<Contexts> contexts;
-  RunInfo info;
-  RunTotals totals;
-  std::vector<TaskResult> results;
-
-  FinishedRun() {
-    load = ParsePipeline(std::string(kPipeline), dir.path() / "pipeline.toml");
-    REQUIRE(load.errors.empty());
-    std::vector<Diagnostic> errors;
-    graph = Graph::Build(*load.pipeline, &errors);
-    REQUIRE(graph);
-    Result<Selection> selected = graph->Select(*load.pipeline, {"ci"});
-    REQUIRE(selected.ok());
-    selection = *selected;
-    auto created = Contexts::Create(*load.pipeline, selection, {}, Env);
-    REQUIRE(created.ok());
-    contexts = std::move(*created);
-
-    info.pipeline = &*load.pipeline;
-    info.graph = &*graph;
-    info.selection = &selection;
-    info.contexts = contexts.get();
-    info.jobs = 2;
-    info.run_dir = (dir.path() / ".taskr" / "runs" / "20240501-123456.789-42").string();
-    info.start = Clock::now();
-    info.started_at =
-        std::chrono::sys_days{std::chrono::year{2024} / 5 / 1} + 12h + 34min + 56s + 789ms;
-    results.resize(graph->nodes().size());
-    FillResults();
-
-    totals.succeeded = 2;
-    totals.failed = 1;
-    totals.skipped = 1;
-    totals.wall = 81ms;
-    totals.exit_code = 1;
-  }
-
-  TaskResult& At(std::string_view id) { return results[*graph->Find(id)]; }
-  Clock::time_point T(Clock::duration since_start) const { return info.start + since_start; }
-  std::string LogPath(std::string_view name) const {
-    return (std::filesystem::path(info.run_dir) / "logs" / name).string();
-  }
-
-  void FillResults() {
-    TaskResult& hit = At("build[os=linux]");
-    hit.state = TaskState::kSucceeded;
-    hit.start = hit.end = T(1ms);
-    hit.cache = CacheUse::kHit;
-    hit.cache_key = "key-linux";
-    hit.outputs = Object({{"image", Value("registry/app:linux")}});
-    hit.log_path = LogPath("build_os_linux.log");
-
-    TaskResult& mac = At("build[os=mac]");
-    mac.state = TaskState::kSucceeded;
-    mac.exit_code = 0;
-    mac.attempts = 1;
-    mac.start = T(2ms);
-    mac.end = T(50ms);
-    mac.slot = 0;
-    mac.spans = {{T(2ms), T(50ms), 0}};
-    mac.cache = CacheUse::kMiss;
-    mac.cache_key = "key-mac";
-    mac.cache_changes = {"input src/main.c changed"};
-    mac.outputs = Object({{"token", Value("Bearer " + kSecret)},
-                          {"password", Value(kEscapedSecret)},
-                          {"count", Value(3)}});
-    mac.artifacts = {
-        Value(Object({{"path", Value("dist/app.tar")}, {"digest", Value("sha256:abc")}}))};
-    mac.findings = {Value(Object({{"level", Value("error")}})),
-                    Value(Object({{"level", Value("warning")}})),
-                    Value(Object({{"level", Value("note")}})),
-                    Value(Object({{"message", Value("no level: a warning")}}))};
-    mac.sarif_path = "out/build.sarif";
-    mac.log_path = LogPath("build_os_mac.log");
-
-    TaskResult& lint = At("lint");
-    lint.state = TaskState::kFailed;
-    lint.exit_code = 2;
-    lint.attempts = 2;
-    lint.reason = "exit code 2 after printing " + kSecret;
-    lint.start = T(2ms);
-    lint.end = T(80ms);
-    lint.slot = 0;
-    lint.spans = {{T(2ms), T(20ms), 1}, {T(60ms), T(80ms), 0}};
-    lint.log_path = LogPath("lint.log");
-
-    TaskResult& deploy = At("deploy");
-    deploy.state = TaskState::kSkipped;
-    deploy.reason = "lint failed";
-    deploy.end = T(80ms);
-  }
-
-  // Write runs a RunReportWriter over the run and parses what it wrote.
-  Json Write() {
-    std::filesystem::path path = std::filesystem::path(info.run_dir) / "report.json";
-    RunReportWriter writer(path);
-    writer.RunStarted(info);
-    writer.RunFinished(totals, results);
-    bool exists = false;
-    text = ReadFile(path, &exists);
-    REQUIRE(exists);
-    return Json::parse(text);
-  }
-  std::string text;  // what Write read back
-};
+// WriteReport runs a RunReportWriter over the run and parses what it wrote.
+Json WriteReport(test::FinishedRun& run) { return run.Write<RunReportWriter>("report.json"); }
 
 const Json& TaskEntry(const Json& report, std::string_view id) {
   for (const Json& task : report["tasks"]) {
@@ -199,8 +45,8 @@ void Strings(const Json& j, std::vector<std::string>* out) {
 }
 
 TEST_CASE("report.json describes the run and its totals", "[report]") {
-  FinishedRun run;
-  Json report = run.Write();
+  test::FinishedRun run("run_report");
+  Json report = WriteReport(run);
 
   CHECK(report["schema"] == "taskr-run-report");
   CHECK(report["version"] == 1);
@@ -232,8 +78,8 @@ TEST_CASE("report.json describes the run and its totals", "[report]") {
 }
 
 TEST_CASE("report.json lists every selected task in selection order", "[report]") {
-  FinishedRun run;
-  Json report = run.Write();
+  test::FinishedRun run("run_report");
+  Json report = WriteReport(run);
 
   std::vector<std::string> expected, listed;
   for (NodeId id : run.selection.order) expected.push_back(run.graph->node(id).id);
@@ -243,8 +89,8 @@ TEST_CASE("report.json lists every selected task in selection order", "[report]"
 }
 
 TEST_CASE("report.json says how each task ran", "[report]") {
-  FinishedRun run;
-  Json report = run.Write();
+  test::FinishedRun run("run_report");
+  Json report = WriteReport(run);
 
   SECTION("a task that ran once on a cache miss") {
     const Json& mac = TaskEntry(report, "build[os=mac]");
@@ -312,8 +158,8 @@ TEST_CASE("report.json says how each task ran", "[report]") {
 }
 
 TEST_CASE("report.json never holds a secret, even one that JSON escapes", "[report][secrets]") {
-  FinishedRun run;
-  Json report = run.Write();
+  test::FinishedRun run("run_report");
+  Json report = WriteReport(run);
 
   CHECK(run.text.find(kSecret) == std::string::npos);
   CHECK(run.text.find(R"(pa\"ss\\word)") == std::string::npos);
@@ -330,10 +176,10 @@ TEST_CASE("report.json never holds a secret, even one that JSON escapes", "[repo
 }
 
 TEST_CASE("an interrupted run says so", "[report]") {
-  FinishedRun run;
+  test::FinishedRun run("run_report");
   run.totals.interrupted = true;
   run.totals.exit_code = 130;
-  Json report = run.Write();
+  Json report = WriteReport(run);
 
   CHECK(report["run"]["status"] == "interrupted");
   CHECK(report["run"]["interrupted"] == true);
@@ -341,7 +187,7 @@ TEST_CASE("an interrupted run says so", "[report]") {
 }
 
 TEST_CASE("report.json that cannot be written is a warning, not a failure", "[report]") {
-  FinishedRun run;
+  test::FinishedRun run("run_report");
   std::filesystem::path blocker = run.dir.path() / "not-a-folder";
   REQUIRE(WriteFile(blocker, "a file where the run folder should be\n").ok());
   RunReportWriter writer(blocker / "report.json");

@@ -4,145 +4,23 @@
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "runner/base/read_file.h"
-#include "runner/exec/contexts.h"
-#include "runner/model/loader.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/unit/report/report_fixture.h"
 
 namespace taskr {
 namespace {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
+using test::kSecret;
 
-const std::string kSecret = "hunter2-s3cret";
-
-constexpr std::string_view kPipeline = R"(
-[secrets]
-TOKEN = "TEST_TOKEN"
-
-[pipelines.ci]
-tasks = ["deploy"]
-
-[tasks.build]
-run = "make"
-matrix = { os = ["linux", "mac"] }
-
-[tasks.lint]
-run = "lint"
-retries = 1
-
-[tasks.deploy]
-run = "deploy"
-needs = ["build", "lint"]
-)";
-
-std::optional<std::string> Env(std::string_view name) {
-  if (name == "TEST_TOKEN") return kSecret;
-  return std::nullopt;
-}
-
-// FinishedRun is pipeline ci run with 2 job slots, its results filled in by hand:
-//   build[os=linux]  restored from the cache at 1 ms
-//   build[os=mac]    slot 1, 2-50 ms, succeeded
-//   lint             slot 2 at 2-20 ms, then slot 1 at 60-80 ms; failed with exit code 2
-//   deploy           skipped, as lint failed
-struct FinishedRun {
-  test::TempDir dir{"trace"};
-  LoadResult load;
-  std::optional<Graph> graph;
-  Selection selection;
-  std::unique_ptr<Contexts> contexts;
-  RunInfo info;
-  RunTotals totals;
-  std::vector<TaskResult> results;
-
-  FinishedRun() {
-    load = ParsePipeline(std::string(kPipeline), dir.path() / "pipeline.toml");
-    REQUIRE(load.errors.empty());
-    std::vector<Diagnostic> errors;
-    graph = Graph::Build(*load.pipeline, &errors);
-    REQUIRE(graph);
-    Result<Selection> selected = graph->Select(*load.pipeline, {"ci"});
-    REQUIRE(selected.ok());
-    selection = *selected;
-    auto created = Contexts::Create(*load.pipeline, selection, {}, Env);
-    REQUIRE(created.ok());
-    contexts = std::move(*created);
-
-    info.pipeline = &*load.pipeline;
-    info.graph = &*graph;
-    info.selection = &selection;
-    info.contexts = contexts.get();
-    info.jobs = 2;
-    info.run_dir = (dir.path() / ".taskr" / "runs" / "20240501-123456.789-42").string();
-    info.start = Clock::now();
-    info.started_at = std::chrono::system_clock::now();
-    results.resize(graph->nodes().size());
-    FillResults();
-
-    totals.succeeded = 2;
-    totals.failed = 1;
-    totals.skipped = 1;
-    totals.wall = 81ms;
-    totals.exit_code = 1;
-  }
-
-  TaskResult& At(std::string_view id) { return results[*graph->Find(id)]; }
-  Clock::time_point T(Clock::duration since_start) const { return info.start + since_start; }
-
-  void FillResults() {
-    TaskResult& hit = At("build[os=linux]");
-    hit.state = TaskState::kSucceeded;
-    hit.start = hit.end = T(1ms);
-    hit.cache = CacheUse::kHit;
-
-    TaskResult& mac = At("build[os=mac]");
-    mac.state = TaskState::kSucceeded;
-    mac.exit_code = 0;
-    mac.attempts = 1;
-    mac.start = T(2ms);
-    mac.end = T(50ms);
-    mac.slot = 0;
-    mac.spans = {{T(2ms), T(50ms), 0}};
-    mac.cache = CacheUse::kMiss;
-    mac.outputs.emplace("token", Value("Bearer " + kSecret));
-
-    TaskResult& lint = At("lint");
-    lint.state = TaskState::kFailed;
-    lint.exit_code = 2;
-    lint.attempts = 2;
-    lint.reason = "exit code 2 after printing " + kSecret;
-    lint.start = T(2ms);
-    lint.end = T(80ms);
-    lint.slot = 0;
-    lint.spans = {{T(2ms), T(20ms), 1}, {T(60ms), T(80ms), 0}};
-
-    TaskResult& deploy = At("deploy");
-    deploy.state = TaskState::kSkipped;
-    deploy.reason = "lint failed";
-    deploy.end = T(80ms);
-  }
-
-  // Write runs a TraceWriter over the run and parses what it wrote.
-  Json Write() {
-    std::filesystem::path path = std::filesystem::path(info.run_dir) / "trace.json";
-    TraceWriter writer(path);
-    writer.RunStarted(info);
-    writer.RunFinished(totals, results);
-    bool exists = false;
-    text = ReadFile(path, &exists);
-    REQUIRE(exists);
-    return Json::parse(text);
-  }
-  std::string text;  // what Write read back
-};
+// WriteTrace runs a TraceWriter over the run and parses what it wrote.
+Json WriteTrace(test::FinishedRun& run) { return run.Write<TraceWriter>("trace.json"); }
 
 std::vector<Json> EventsWithPhase(const Json& trace, std::string_view ph) {
   std::vector<Json> events;
@@ -185,8 +63,8 @@ void CheckLanesDoNotOverlap(const Json& trace) {
 }
 
 TEST_CASE("every trace event has ph, ts, dur, pid and tid", "[trace]") {
-  FinishedRun run;
-  Json trace = run.Write();
+  test::FinishedRun run("trace");
+  Json trace = WriteTrace(run);
 
   REQUIRE(trace["traceEvents"].is_array());
   CHECK(trace["displayTimeUnit"] == "ms");
@@ -199,8 +77,8 @@ TEST_CASE("every trace event has ph, ts, dur, pid and tid", "[trace]") {
 }
 
 TEST_CASE("the trace draws each attempt in the lane of its job slot", "[trace]") {
-  FinishedRun run;
-  Json trace = run.Write();
+  test::FinishedRun run("trace");
+  Json trace = WriteTrace(run);
   std::vector<Json> bars = EventsWithPhase(trace, "X");
 
   CHECK(bars.size() == 4);  // deploy never ran
@@ -231,8 +109,8 @@ TEST_CASE("the trace draws each attempt in the lane of its job slot", "[trace]")
 }
 
 TEST_CASE("the trace puts cache hits in a lane of their own", "[trace]") {
-  FinishedRun run;
-  Json trace = run.Write();
+  test::FinishedRun run("trace");
+  Json trace = WriteTrace(run);
   std::vector<Json> bars = EventsWithPhase(trace, "X");
 
   const Json* hit = nullptr;
@@ -248,8 +126,8 @@ TEST_CASE("the trace puts cache hits in a lane of their own", "[trace]") {
 }
 
 TEST_CASE("the trace names the process and each lane", "[trace]") {
-  FinishedRun run;
-  Json trace = run.Write();
+  test::FinishedRun run("trace");
+  Json trace = WriteTrace(run);
 
   std::vector<Json> metadata = EventsWithPhase(trace, "M");
   const Json* process = nullptr;
@@ -263,11 +141,11 @@ TEST_CASE("the trace names the process and each lane", "[trace]") {
 }
 
 TEST_CASE("the trace moves a bar whose slot is busy or unknown to an extra lane", "[trace]") {
-  FinishedRun run;
+  test::FinishedRun run("trace");
   TaskResult& lint = run.At("lint");
   // build[os=mac] holds slot 1 from 2 to 50 ms.
   lint.spans = {{run.T(10ms), run.T(20ms), 0}, {run.T(60ms), run.T(70ms), -1}};
-  Json trace = run.Write();
+  Json trace = WriteTrace(run);
 
   CheckLanesDoNotOverlap(trace);
   CHECK(Bar(EventsWithPhase(trace, "X"), "build[os=mac]", 1)["tid"] == 1);
@@ -277,9 +155,9 @@ TEST_CASE("the trace moves a bar whose slot is busy or unknown to an extra lane"
 }
 
 TEST_CASE("the trace never holds a secret", "[trace][secrets]") {
-  FinishedRun run;
+  test::FinishedRun run("trace");
   run.selection.description = "tasks deploy with " + kSecret;  // free text the trace shows
-  Json trace = run.Write();
+  Json trace = WriteTrace(run);
 
   CHECK(run.text.find(kSecret) == std::string::npos);
   CHECK(trace["otherData"]["description"] == "tasks deploy with ***");
