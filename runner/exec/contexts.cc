@@ -155,8 +155,23 @@ std::string Contexts::MaskForKey(std::string_view text) const {
 
 const Value& Contexts::GitHead() const {
   if (git_) return *git_;
-  if (!git_head_)
-    git_head_ = GitValue(ReadGitInfo(pipeline_->root, env_lookup_, /*want_dirty=*/false));
+  if (!git_head_) {
+    auto get = [&](std::string_view name) { return env_lookup_(name).value_or(""); };
+    std::string sha = get("GITHUB_SHA"), ref = get("GITHUB_REF");
+    if (sha.empty() && ref.empty()) {
+      git_head_ = Value();
+    } else {
+      auto after = [&](std::string_view prefix) {
+        return ref.starts_with(prefix) ? ref.substr(prefix.size()) : std::string();
+      };
+      ValueObject o;
+      o.emplace("sha", Value(sha));
+      o.emplace("ref", Value(ref));
+      o.emplace("branch", Value(after("refs/heads/")));
+      o.emplace("tag", Value(after("refs/tags/")));
+      git_head_ = Value(std::move(o));
+    }
+  }
   return *git_head_;
 }
 

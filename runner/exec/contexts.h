@@ -35,8 +35,9 @@ class Contexts {
 
   /// Get returns the root context `name`; `git` is read on first use.
   const Value* Get(std::string_view name) const;
-  /// GitHead is the `git` context without `dirty`, which needs a walk of the
-  /// whole work tree: the context itself when already read, else a cheap read.
+  /// GitHead is the `git` context when the run has read it, else what
+  /// GITHUB_SHA and GITHUB_REF say (on GitHub Actions), else
+  /// null: opening the repository costs every run about 7 ms.
   const Value& GitHead() const;
   /// SecretValues lists the non-empty secret values, to be masked in all output.
   const std::vector<std::string>& SecretValues() const { return secret_values_; }
