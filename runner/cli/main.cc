@@ -29,6 +29,7 @@
 #include "runner/plugins/worker.h"
 #include "runner/report/console.h"
 #include "runner/report/github.h"
+#include "runner/report/run_file_writer.h"
 #include "runner/report/run_report.h"
 #include "runner/report/sarif.h"
 #include "runner/report/summary.h"
@@ -222,11 +223,21 @@ int CmdRun(const GlobalOptions& g, RunCommand cmd) {
   reporters.Add(&summary);
   std::vector<std::filesystem::path> sarif_paths = {*run_dir / "results.sarif"};
   if (!cmd.sarif_file.empty()) sarif_paths.push_back(cmd.sarif_file);
-  SarifReporter sarif(sarif_paths);
+  RunFileWriter sarif(
+      sarif_paths, [](const RunInfo& info, const RunTotals&, const std::vector<TaskResult>& results,
+                      std::vector<std::string>* warnings) {
+        return BuildSarif(info, results, SarifLimits{}, warnings);
+      });
   reporters.Add(&sarif);
-  RunReportWriter report(*run_dir / "report.json");
+  RunFileWriter report(
+      {*run_dir / "report.json"},
+      [](const RunInfo& info, const RunTotals& totals, const std::vector<TaskResult>& results,
+         std::vector<std::string>*) { return BuildRunReport(info, totals, results); });
   reporters.Add(&report);
-  TraceWriter trace(*run_dir / "trace.json");
+  RunFileWriter trace(
+      {*run_dir / "trace.json"},
+      [](const RunInfo& info, const RunTotals& totals, const std::vector<TaskResult>& results,
+         std::vector<std::string>*) { return BuildTrace(info, totals, results); });
   reporters.Add(&trace);
 
   std::unique_ptr<TaskCache> cache = OpenCache(cmd, pipeline, **contexts);

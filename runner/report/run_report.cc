@@ -8,7 +8,6 @@
 #include <ctime>
 #include <exception>
 
-#include "runner/base/write_file.h"
 #include "runner/exec/contexts.h"
 #include "runner/model/pipeline.h"
 #include "runner/report/findings.h"
@@ -217,15 +216,6 @@ std::string BuildRunReport(const RunInfo& info, const RunTotals& totals,
   report["totals"] = TotalsJson(info, totals, results);
   report["tasks"] = std::move(tasks);
   return JsonText(std::move(report), info.contexts, 2);
-}
-
-void RunReportWriter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {
-  try {
-    if (Status s = WriteFile(path_, BuildRunReport(info_, totals, results)); !s.ok())
-      fmt::print(stderr, "taskr: warning: {}\n", s.message());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "taskr: warning: cannot write {}: {}\n", path_.string(), e.what());
-  }
 }
 
 }  // namespace taskr

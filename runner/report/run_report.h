@@ -2,8 +2,7 @@
 // slot, for how long, what came of it and what it produced. Its schema is
 // documented in docs/report-schema.md.
 //
-//   RunReportWriter report(run_dir / "report.json");
-//   reporters.Add(&report);  // writes the file when the run finishes
+//   std::string json = BuildRunReport(info, totals, results);  // see RunFileWriter
 #pragma once
 
 #include <filesystem>
@@ -31,18 +30,5 @@ const char* CacheUseName(CacheUse use);
 /// value masked (also where JSON escaping would change its spelling).
 std::string BuildRunReport(const RunInfo& info, const RunTotals& totals,
                            const std::vector<TaskResult>& results);
-
-/// RunReportWriter writes report.json to `path` when the run finishes; a file
-/// it cannot write is a warning on stderr, not a failure of the run.
-class RunReportWriter : public Reporter {
- public:
-  explicit RunReportWriter(std::filesystem::path path) : path_(std::move(path)) {}
-  void RunStarted(const RunInfo& info) override { info_ = info; }
-  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
-
- private:
-  std::filesystem::path path_;
-  RunInfo info_;
-};
 
 }  // namespace taskr

@@ -9,7 +9,6 @@
 
 #include "runner/base/digest.h"
 #include "runner/base/read_file.h"
-#include "runner/base/write_file.h"
 #include "runner/exec/contexts.h"
 #include "runner/model/pipeline.h"
 #include "runner/report/findings.h"
@@ -479,23 +478,6 @@ std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& resul
     if (!results[id].sarif_path.empty()) builder.AddDeclaredFile(id, warnings);
   }
   return builder.Finish(limits, warnings);
-}
-
-void SarifReporter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {
-  (void)totals;
-  std::vector<std::string> warnings;
-  std::string text;
-  try {
-    text = BuildSarif(info_, results, SarifLimits{}, &warnings);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "taskr: warning: results.sarif not written: {}\n", e.what());
-    return;
-  }
-  for (const auto& w : warnings) fmt::print(stderr, "taskr: warning: {}\n", w);
-  for (const auto& path : paths_) {
-    if (Status s = WriteFile(path, text); !s.ok())
-      fmt::print(stderr, "taskr: warning: {}\n", s.message());
-  }
 }
 
 }  // namespace taskr

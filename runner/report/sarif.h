@@ -1,8 +1,8 @@
 // SARIF 2.1.0 for GitHub code scanning: taskr turns the findings of a run into
 // one SARIF log, and reads the SARIF files that `run` tasks declare.
 //
-//   SarifReporter sarif({run_dir / "results.sarif", "--sarif path"});
-//   reporters.Add(&sarif);  // writes the files when the run finishes
+//   std::vector<std::string> warnings;  // what GitHub's limits left out
+//   std::string log = BuildSarif(info, results, SarifLimits{}, &warnings);
 #pragma once
 
 #include <filesystem>
@@ -34,17 +34,5 @@ struct SarifLimits {
 /// (once each). Whatever GitHub's limits leave out is named in `warnings`.
 std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& results,
                        const SarifLimits& limits, std::vector<std::string>* warnings);
-
-/// SarifReporter writes the SARIF log to each of `paths` when the run finishes.
-class SarifReporter : public Reporter {
- public:
-  explicit SarifReporter(std::vector<std::filesystem::path> paths) : paths_(std::move(paths)) {}
-  void RunStarted(const RunInfo& info) override { info_ = info; }
-  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
-
- private:
-  std::vector<std::filesystem::path> paths_;
-  RunInfo info_;
-};
 
 }  // namespace taskr

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "runner/base/write_file.h"
 #include "runner/exec/contexts.h"
 #include "runner/report/run_report.h"
 
@@ -169,15 +168,6 @@ std::string BuildTrace(const RunInfo& info, const RunTotals& totals,
   trace["displayTimeUnit"] = "ms";
   trace["otherData"] = OtherData(info, totals);
   return JsonText(std::move(trace), info.contexts, 1);
-}
-
-void TraceWriter::RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) {
-  try {
-    if (Status s = WriteFile(path_, BuildTrace(info_, totals, results)); !s.ok())
-      fmt::print(stderr, "taskr: warning: {}\n", s.message());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "taskr: warning: cannot write {}: {}\n", path_.string(), e.what());
-  }
 }
 
 }  // namespace taskr

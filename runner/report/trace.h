@@ -3,7 +3,7 @@
 // with a bar per attempt, and one lane for the tasks the cache restored.
 // docs/report-schema.md describes the file.
 //
-//   TraceWriter trace(run_dir / "trace.json");
+//   std::string json = BuildTrace(info, totals, results);  // see RunFileWriter
 //   reporters.Add(&trace);  // writes the file when the run finishes
 #pragma once
 
@@ -19,18 +19,5 @@ namespace taskr {
 /// masked. Bars in one lane never overlap.
 std::string BuildTrace(const RunInfo& info, const RunTotals& totals,
                        const std::vector<TaskResult>& results);
-
-/// TraceWriter writes trace.json to `path` when the run finishes; a file it
-/// cannot write is a warning on stderr, not a failure of the run.
-class TraceWriter : public Reporter {
- public:
-  explicit TraceWriter(std::filesystem::path path) : path_(std::move(path)) {}
-  void RunStarted(const RunInfo& info) override { info_ = info; }
-  void RunFinished(const RunTotals& totals, const std::vector<TaskResult>& results) override;
-
- private:
-  std::filesystem::path path_;
-  RunInfo info_;
-};
 
 }  // namespace taskr

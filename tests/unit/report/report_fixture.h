@@ -2,7 +2,7 @@
 // of the files a run writes from its results (report.json, trace.json).
 //
 //   test::FinishedRun run("trace");
-//   nlohmann::json trace = run.Write<TraceWriter>("trace.json");
+//   nlohmann::json trace = run.Write("trace.json", render);  // a RunFileWriter::Render
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
@@ -20,6 +20,7 @@
 #include "runner/exec/contexts.h"
 #include "runner/model/loader.h"
 #include "runner/report/reporter.h"
+#include "runner/report/run_file_writer.h"
 #include "tests/unit/temp_dir.h"
 
 namespace taskr::test {
@@ -89,10 +90,9 @@ struct FinishedRun {
 
   /// Write runs a `Writer` (a Reporter made from a path) over the run, writing
   /// `file_name` in the run folder, and parses what it wrote.
-  template <typename Writer>
-  nlohmann::json Write(std::string_view file_name) {
+  nlohmann::json Write(std::string_view file_name, RunFileWriter::Render render) {
     std::filesystem::path path = std::filesystem::path(info.run_dir) / file_name;
-    Writer writer(path);
+    RunFileWriter writer({path}, std::move(render));
     writer.RunStarted(info);
     writer.RunFinished(totals, results);
     bool exists = false;

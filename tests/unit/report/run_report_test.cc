@@ -18,8 +18,14 @@ using test::kEscapedSecret;
 using test::kSecret;
 using test::kSha;
 
-// WriteReport runs a RunReportWriter over the run and parses what it wrote.
-Json WriteReport(test::FinishedRun& run) { return run.Write<RunReportWriter>("report.json"); }
+// RenderReport is how taskr renders report.json in a RunFileWriter.
+std::string RenderReport(const RunInfo& info, const RunTotals& totals,
+                         const std::vector<TaskResult>& results, std::vector<std::string>*) {
+  return BuildRunReport(info, totals, results);
+}
+
+// WriteReport writes report.json for the run, as taskr does, and parses it.
+Json WriteReport(test::FinishedRun& run) { return run.Write("report.json", RenderReport); }
 
 const Json& TaskEntry(const Json& report, std::string_view id) {
   for (const Json& task : report["tasks"]) {
@@ -190,7 +196,7 @@ TEST_CASE("report.json that cannot be written is a warning, not a failure", "[re
   test::FinishedRun run("run_report");
   std::filesystem::path blocker = run.dir.path() / "not-a-folder";
   REQUIRE(WriteFile(blocker, "a file where the run folder should be\n").ok());
-  RunReportWriter writer(blocker / "report.json");
+  RunFileWriter writer({blocker / "report.json"}, RenderReport);
   writer.RunStarted(run.info);
   CHECK_NOTHROW(writer.RunFinished(run.totals, run.results));
   CHECK_FALSE(std::filesystem::exists(blocker / "report.json"));

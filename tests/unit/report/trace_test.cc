@@ -19,8 +19,13 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 using test::kSecret;
 
-// WriteTrace runs a TraceWriter over the run and parses what it wrote.
-Json WriteTrace(test::FinishedRun& run) { return run.Write<TraceWriter>("trace.json"); }
+// WriteTrace writes trace.json for the run, as taskr does, and parses it.
+Json WriteTrace(test::FinishedRun& run) {
+  return run.Write(
+      "trace.json",
+      [](const RunInfo& info, const RunTotals& totals, const std::vector<TaskResult>& results,
+         std::vector<std::string>*) { return BuildTrace(info, totals, results); });
+}
 
 std::vector<Json> EventsWithPhase(const Json& trace, std::string_view ph) {
   std::vector<Json> events;
