@@ -98,6 +98,13 @@ struct Loaded {
   PluginRegistry plugins;
 };
 
+// SortByPosition orders diagnostics as they stand in the file.
+void SortByPosition(std::vector<Diagnostic>& errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.loc.line, a.loc.column) < std::pair(b.loc.line, b.loc.column);
+  });
+}
+
 std::optional<Loaded> Load(const GlobalOptions& g) {
   Result<std::filesystem::path> file = FindPipelineFile(g.file);
   if (!file.ok()) {
@@ -108,6 +115,7 @@ std::optional<Loaded> Load(const GlobalOptions& g) {
   std::vector<Diagnostic> errors = std::move(r.errors);
   std::optional<Graph> graph;
   if (errors.empty()) graph = Graph::Build(*r.pipeline, &errors);
+  SortByPosition(errors);
   if (!errors.empty()) {
     for (const auto& e : errors) fmt::print(stderr, "{}", FormatDiagnostic(e, r.source));
     fmt::print(stderr, "taskr: {} error{} in {}; nothing was run\n", errors.size(),
@@ -120,9 +128,7 @@ std::optional<Loaded> Load(const GlobalOptions& g) {
   loaded.graph = std::move(*Graph::Build(loaded.pipeline, &again));
   loaded.plugins = PluginRegistry::Discover(&loaded.pipeline, SelfExecutable(), ProcessEnv);
   CheckPluginTasks(loaded.pipeline, loaded.plugins, &errors);
-  std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::pair(a.loc.line, a.loc.column) < std::pair(b.loc.line, b.loc.column);
-  });
+  SortByPosition(errors);
   if (!errors.empty()) {
     for (const auto& e : errors) fmt::print(stderr, "{}", FormatDiagnostic(e, r.source));
     fmt::print(stderr, "taskr: {} error{} in {}; nothing was run\n", errors.size(),
