@@ -206,16 +206,32 @@ const char* CacheUseName(CacheUse use) {
 
 std::string BuildRunReport(const RunInfo& info, const RunTotals& totals,
                            const std::vector<TaskResult>& results) {
-  Json tasks = Json::array();
-  for (NodeId id : info.selection->order) tasks.push_back(TaskJson(info, id, results[id]));
   Json report;
   report["schema"] = "taskr-run-report";
   report["version"] = kRunReportVersion;
   report["taskr"] = TASKR_VERSION;
   report["run"] = RunJson(info, totals);
   report["totals"] = TotalsJson(info, totals, results);
-  report["tasks"] = std::move(tasks);
-  return JsonText(std::move(report), info.contexts, 2);
+  // The tasks are rendered one at a time and appended as text: a document
+  // tree of every task at once would double taskr's memory on a large run.
+  std::string text = JsonText(std::move(report), info.contexts, 2);
+  text.resize(text.rfind('}'));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  text += ",\n  \"tasks\": [";
+  const char* separator = "\n";
+  for (NodeId id : info.selection->order) {
+    std::string task = JsonText(TaskJson(info, id, results[id]), info.contexts, 2);
+    while (!task.empty() && task.back() == '\n') task.pop_back();
+    text += separator;
+    separator = ",\n";
+    text += "    ";
+    for (char c : task) {  // JSON text has no raw newline inside a string
+      text += c;
+      if (c == '\n') text += "    ";
+    }
+  }
+  text += info.selection->order.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return text;
 }
 
 }  // namespace taskr
