@@ -25,7 +25,7 @@
 #include "runner/cache/key_record.h"
 #include "runner/cache/local_store.h"
 #include "runner/cache/remote_store.h"
-#include "runner/exec/task_result.h"
+#include "runner/core/task_result.h"
 #include "runner/graph/graph.h"
 
 namespace taskr {

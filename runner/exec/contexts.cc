@@ -194,4 +194,11 @@ const Value* TaskScope::Context(std::string_view name) const {
   return contexts_.Get(name);
 }
 
+Result<std::string> RenderText(const std::string& text, const ExprScope& scope) {
+  ExprError error;
+  auto t = Template::Parse(text, &error);
+  if (!t) return Status::Error(error.message);
+  return t->Render(scope);
+}
+
 }  // namespace taskr

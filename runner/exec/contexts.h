@@ -95,6 +95,10 @@ class RootScope : public ExprScope {
   const Contexts& contexts_;
 };
 
+/// RenderText evaluates the expressions in a string that is not parsed at load
+/// time (a task's inputs, outputs and sarif path).
+Result<std::string> RenderText(const std::string& text, const ExprScope& scope);
+
 /// ProcessEnv looks a variable up in taskr's own environment.
 std::optional<std::string> ProcessEnv(std::string_view name);
 

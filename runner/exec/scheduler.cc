@@ -14,45 +14,23 @@
 #include <sstream>
 
 #include "runner/base/digest.h"
-#include "runner/base/read_file.h"
 #include "runner/cache/task_cache.h"
-#include "runner/exec/output_file.h"
+#include "runner/exec/cache_step.h"
+#include "runner/exec/concurrency_groups.h"
+#include "runner/exec/plugin_task.h"
+#include "runner/exec/task_files.h"
 #include "runner/model/json.h"
 #include "runner/os/event_loop.h"
-#include "runner/os/queue_lock.h"
-#include "runner/os/run_capture.h"
 #include "runner/os/subprocess.h"
-#include "runner/plugins/plugin_registry.h"
-#include "runner/plugins/schema.h"
 #include "runner/plugins/worker.h"
-#include "runner/report/sarif.h"
 
 extern char** environ;
 
 namespace taskr {
 
-const char* StateName(TaskState state) {
-  switch (state) {
-    case TaskState::kPending:
-      return "pending";
-    case TaskState::kRunning:
-      return "running";
-    case TaskState::kSucceeded:
-      return "succeeded";
-    case TaskState::kFailed:
-      return "failed";
-    case TaskState::kSkipped:
-      return "skipped";
-    case TaskState::kCancelled:
-      return "cancelled";
-  }
-  return "?";
-}
-
 namespace {
 
 constexpr size_t kTailBytes = 16 * 1024;
-constexpr auto kLockPollInterval = std::chrono::milliseconds(50);
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr auto kMaxRetryDelay = std::chrono::minutes(5);
 constexpr size_t kMaxMessageBytes = 16 << 20;
@@ -64,35 +42,6 @@ constexpr std::string_view kReservedEnv[] = {"TASKR_OUTPUT", "TASKR_SUMMARY", "T
 
 std::string_view EnvName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
-std::string FileSafe(std::string_view id) {
-  std::string out(id);
-  for (char& c : out) {
-    if (c == '/' || c == '\0') c = '_';
-  }
-  return out;
-}
-
-// GroupKey: group names compare case-insensitively, as on GitHub.
-std::string GroupKey(std::string_view group) {
-  std::string key(group);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
-}
-
-// GroupLockName makes a file name for a group: readable, and unique through a
-// hash of the whole key, since the readable part replaces unusual characters.
-std::string GroupLockName(std::string_view group) {
-  std::string key = GroupKey(group);
-  std::string readable;
-  uint32_t hash = 2166136261u;  // FNV-1a
-  for (char c : key) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-    bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    if (readable.size() < 64) readable += plain ? c : '_';
-  }
-  return fmt::format("{}-{:08x}.queue", readable, hash);
-}
-
 }  // namespace
 
 struct Scheduler::Impl {
@@ -103,38 +52,33 @@ struct Scheduler::Impl {
     bool failed_upstream = false;  // something it needs, directly or not, failed
     std::unique_ptr<Subprocess> proc;
     std::unique_ptr<SpawnSpec> spawn;  // prepared once, reused by retries
-    TimerId timeout_timer = 0, kill_timer = 0, retry_timer = 0, lock_timer = 0;
+    TimerId timeout_timer = 0, kill_timer = 0, retry_timer = 0;
     int log_fd = -1;
     bool stop_requested = false;  // killed because the run is being cancelled
     bool timed_out = false;
-    bool waiting = false;              // for a concurrency group or a retry
-    std::string group;                 // concurrency group, once rendered
-    std::unique_ptr<QueueLock> queue;  // our place in the group's cross-process queue
-    std::string plugin;                // plugin name for `uses` tasks
-    std::string messages;              // an unfinished line from the worker's fd 3
-    std::string plugin_error;          // the worker's last error message
-    bool plugin_done = false;          // the worker said the action succeeded
-    bool effect = false;               // a plugin action that must never be cached
-    bool tool_identity = false;        // the plugin can name its tools for the cache key
-    std::string worker_request;        // the plugin request, for the identity worker
+    PluginCall plugin;         // for `uses` tasks; plugin.plugin is "" for `run` tasks
+    std::string messages;      // an unfinished line from the worker's fd 3
+    std::string plugin_error;  // the worker's last error message
+    bool plugin_done = false;  // the worker said the action succeeded
     std::vector<std::pair<std::string, std::string>> command_facts;  // for the cache key
     std::vector<std::pair<std::string, std::string>> env_facts;
-    std::unique_ptr<CacheRequest> cache_request;  // set while a cacheable task runs
-    std::unique_ptr<KeyRecord> cache_record;
+    std::unique_ptr<CacheLookup> cache_miss;  // set while a cacheable task runs
     Clock::time_point attempt_start{};
     std::unique_ptr<SecretMasker::Stream> out_mask;  // the output of the running attempt
-    std::string plugin_version;
-  };
-
-  // A concurrency group: one holder at a time in this process, FIFO waiters.
-  struct Group {
-    bool held = false;
-    std::deque<NodeId> waiters;
   };
 
   Impl(const Pipeline& p, const Graph& g, const Selection& s, const Contexts& c, RunOptions o,
        Reporter& r)
-      : pipeline(p), graph(g), selection(s), contexts(c), options(std::move(o)), reporter(r) {}
+      : pipeline(p),
+        graph(g),
+        selection(s),
+        contexts(c),
+        options(std::move(o)),
+        reporter(r),
+        workspace(pipeline.root.string()),
+        files(options.run_dir, pipeline.root, contexts),
+        plugin_tasks(options.plugins, contexts, workspace),
+        groups(loop, options.lock_dir, contexts, GroupHandlers()) {}
 
   const Pipeline& pipeline;
   const Graph& graph;
@@ -143,15 +87,16 @@ struct Scheduler::Impl {
   RunOptions options;
   Reporter& reporter;
 
+  std::string workspace;
+  TaskFiles files;
+  PluginTasks plugin_tasks;
   EventLoop loop;
+  ConcurrencyGroups groups;
   std::vector<TaskResult> results;
   std::vector<NodeRun> runs;
   std::deque<NodeId> ready;
-  std::map<std::string, Group> groups;
   std::vector<int> free_slots;
   std::vector<std::string> base_env;
-  std::vector<std::string> workspace_env;
-  std::string workspace;
   int running = 0;    // children alive
   int in_flight = 0;  // started but not finished: running, waiting for a lock or a retry
   size_t remaining = 0;
@@ -165,7 +110,6 @@ struct Scheduler::Impl {
   std::chrono::system_clock::time_point run_started_at;  // run_start on the wall clock
   std::vector<pid_t> leftover_groups;  // groups whose output stayed open after exit
   std::vector<std::pair<std::string, std::string>> pipeline_env_facts;  // [env], for cache keys
-  std::map<std::string, std::string> plugin_digests;  // plugin path -> sha256, computed once
 
   // ---- setup ----
 
@@ -182,14 +126,25 @@ struct Scheduler::Impl {
     remaining = selection.order.size();
     for (int i = options.jobs - 1; i >= 0; --i) free_slots.push_back(i);
 
-    std::error_code ec;
-    std::filesystem::create_directories(options.run_dir / "logs", ec);
-    std::filesystem::create_directories(options.run_dir / "out", ec);
-    if (ec)
-      return Status::Error(
-          fmt::format("cannot create {}: {}", options.run_dir.string(), ec.message()));
-    workspace = pipeline.root.string();
+    if (Status s = files.CreateFolders(); !s.ok()) return s;
     return BuildBaseEnv();
+  }
+
+  ConcurrencyGroups::Handlers GroupHandlers() {
+    ConcurrencyGroups::Handlers h;
+    h.granted = [this](NodeId id) { Launch(id); };
+    h.failed = [this](NodeId id, std::string error) {
+      Finished(id, TaskState::kFailed, std::move(error));
+    };
+    h.cancelled = [this](NodeId id) {
+      Finished(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
+    };
+    h.blocked = [this](NodeId id, const std::string& group) {
+      reporter.Notice(contexts.Mask(
+          fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
+                      graph.node(id).id, group)));
+    };
+    return h;
   }
 
   // BuildBaseEnv: taskr's environment, then the pipeline's [env], then the
@@ -387,8 +342,9 @@ struct Scheduler::Impl {
     }
     Status prepared = PrepareSpawn(id, scope);
     if (!prepared.ok()) return Conclude(id, TaskState::kFailed, prepared.message());
-    if (options.cache && TaskCache::Cacheable(node, runs[id].effect) && LookUpCache(id, scope)) {
-      return;  // restored from the cache
+    if (options.cache && TaskCache::Cacheable(node, runs[id].plugin.effect) &&
+        LookUpCache(id, scope)) {
+      return;  // restored from the cache, or its key could not be computed
     }
 
     ++in_flight;
@@ -398,8 +354,7 @@ struct Scheduler::Impl {
       if (!group.ok())
         return Finished(id, TaskState::kFailed,
                         fmt::format("concurrency: {}", group.status().message()));
-      runs[id].group = *group;
-      return JoinGroup(id);
+      return groups.Join(id, *group);
     }
     Launch(id);
   }
@@ -422,14 +377,13 @@ struct Scheduler::Impl {
         results[id].sarif_path = *sarif;
       }
     } else {
-      Result<std::string> request = PluginRequest(id, scope);
-      if (!request.ok()) return request.status();
-      spawn->argv = options.plugins->WorkerCommand({"run"});
+      Result<PluginCall> call = plugin_tasks.Prepare(spec, scope);
+      if (!call.ok()) return call.status();
+      spawn->argv = plugin_tasks.WorkerCommand("run");
       spawn->message_channel = true;
-      extra.push_back(fmt::format("{}={}", kWorkerRequestEnv, *request));
-      runs[id].plugin = SplitUses(spec.uses).first;
-      if (Result<const PluginManifest*> m = options.plugins->Manifest(runs[id].plugin); m.ok())
-        runs[id].plugin_version = (*m)->version;
+      extra.push_back(fmt::format("{}={}", kWorkerRequestEnv, call->request));
+      runs[id].command_facts = call->key_facts;
+      runs[id].plugin = std::move(*call);
     }
 
     for (const auto& e : spec.env) {
@@ -469,105 +423,7 @@ struct Scheduler::Impl {
     return Status();
   }
 
-  // ---- plugin tasks ----
-
-  // PluginRequest renders `with`, applies the action's defaults, checks the
-  // result against its schema, and writes the worker's request.
-  Result<std::string> PluginRequest(NodeId id, const TaskScope& scope) {
-    const TaskSpec& spec = *graph.node(id).spec;
-    auto [name, action_name] = SplitUses(spec.uses);
-    if (!options.plugins) return Status::Error(fmt::format("plugin '{}' is not available", name));
-    const PluginEntry* entry = options.plugins->Find(name);
-    if (!entry) return Status::Error(fmt::format("unknown plugin '{}'", name));
-    Result<const PluginManifest*> manifest = options.plugins->Manifest(name);
-    if (!manifest.ok()) return manifest.status();
-    const PluginAction* action = (*manifest)->FindAction(action_name);
-    if (!action)
-      return Status::Error(fmt::format("plugin '{}' has no action '{}'", name, action_name));
-    Result<Value> with =
-        RenderValue(spec.with.is_object() ? spec.with : Value(ValueObject{}), scope);
-    if (!with.ok()) return with.status();
-    Value params = ApplyDefaults(action->params, *with);
-    std::vector<std::string> problems;
-    for (const SchemaError& e : ValidateSchema(action->params, params, /*allow_templates=*/false)) {
-      problems.push_back(fmt::format("{}: {}", FormatSchemaPath(e.path), e.message));
-    }
-    if (!problems.empty()) return Status::Error(fmt::format("{}", fmt::join(problems, "; ")));
-    auto digest = plugin_digests.find(entry->path);
-    if (digest == plugin_digests.end()) {
-      Result<std::string> d = Sha256File(entry->path);
-      digest = plugin_digests.emplace(entry->path, d.ok() ? *d : "unreadable").first;
-    }
-    runs[id].effect = !action->pure || MakesEffect(action->params, params);
-    runs[id].command_facts = {{"plugin", fmt::format("{}@{}", name, (*manifest)->version)},
-                              {"plugin.sha256", digest->second},
-                              {"action", action->name},
-                              {"params", contexts.MaskForKey(params.ToJson(-1))}};
-    runs[id].tool_identity = (*manifest)->tool_identity;
-    ValueObject request;
-    request.emplace("plugin", Value(entry->path));
-    request.emplace("sha256", Value(entry->sha256));
-    request.emplace("action", Value(action->name));
-    request.emplace("params", params);
-    request.emplace("workspace", Value(workspace));
-    request.emplace("secrets", *contexts.Get("secrets"));
-    std::string text = Value(std::move(request)).ToJson(-1);
-    runs[id].worker_request = text;
-    return text;
-  }
-
-  // MakesEffect tells whether a parameter marked "x-taskr-effect" in the
-  // action's schema is true: a build that also pushes is never cached.
-  static bool MakesEffect(const Value& schema, const Value& params) {
-    const Value* props = schema.is_object() ? schema.Get("properties") : nullptr;
-    if (!props || !props->is_object() || !params.is_object()) return false;
-    for (const auto& [name, prop] : props->as_object()) {
-      const Value* marked = prop.is_object() ? prop.Get("x-taskr-effect") : nullptr;
-      const Value* given = params.Get(name);
-      if (marked && marked->is_bool() && marked->as_bool() && given && given->Truthy()) return true;
-    }
-    return false;
-  }
-
-  // RenderText evaluates the expressions in a string that is not parsed at load
-  // time (inputs, outputs, sarif).
-  static Result<std::string> RenderText(const std::string& text, const ExprScope& scope) {
-    ExprError error;
-    auto t = Template::Parse(text, &error);
-    if (!t) return Status::Error(error.message);
-    return t->Render(scope);
-  }
-
-  // RenderValue evaluates the expressions in every string of `v`; a string
-  // that is one whole expression keeps the expression's type.
-  Result<Value> RenderValue(const Value& v, const TaskScope& scope) const {
-    if (v.is_string()) {
-      ExprError error;
-      auto t = Template::Parse(v.as_string(), &error);
-      if (!t) return Status::Error(fmt::format("with: {}", error.message));
-      if (t->is_literal()) return v;
-      return t->Evaluate(scope);
-    }
-    if (v.is_array()) {
-      ValueArray out;
-      for (const auto& item : v.as_array()) {
-        Result<Value> r = RenderValue(item, scope);
-        if (!r.ok()) return r;
-        out.push_back(std::move(*r));
-      }
-      return Value(std::move(out));
-    }
-    if (v.is_object()) {
-      ValueObject out;
-      for (const auto& [k, item] : v.as_object()) {
-        Result<Value> r = RenderValue(item, scope);
-        if (!r.ok()) return r;
-        out.emplace(k, std::move(*r));
-      }
-      return Value(std::move(out));
-    }
-    return v;
-  }
+  // ---- worker messages ----
 
   // OnMessage splits the worker's fd 3 stream into JSON lines and applies each.
   void OnMessage(NodeId id, std::string_view chunk) {
@@ -628,125 +484,50 @@ struct Scheduler::Impl {
     return v && v->is_string() ? v->as_string() : "";
   }
 
-  // PluginFailure explains how a worker ended; "" when the action succeeded.
-  std::string PluginFailure(NodeId id, ExitStatus status) const {
-    const NodeRun& run = runs[id];
-    const std::string& name = run.plugin;
-    if (status.signal) {
-      return fmt::format("plugin '{}' crashed: {}{}", name, SignalName(status.signal),
-                         status.signal == SIGABRT ? " (abort)" : "");
-    }
-    if (status.exit_code == kWorkerOk) {
-      if (run.plugin_done) return "";
-      return fmt::format("plugin '{}' exited before finishing its action (did it call exit()?)",
-                         name);
-    }
-    if (!run.plugin_error.empty()) {
-      if (status.exit_code == kWorkerLoadFailed)
-        return fmt::format("cannot load plugin '{}': {}", name, run.plugin_error);
-      return fmt::format("plugin '{}': {}", name, run.plugin_error);
-    }
-    return fmt::format(
-        "plugin '{}' exited with code {} in the middle of its action (did it call exit()?)", name,
-        status.exit_code);
-  }
-
   // ---- cache ----
 
-  // LookUpCache computes the task's key and restores a hit; it returns true
+  // LookUpCache computes the task's key and applies a hit; it returns true
   // when the task is concluded (a hit, or a key that cannot be computed).
   bool LookUpCache(NodeId id, const TaskScope& scope) {
     const TaskNode& node = graph.node(id);
     NodeRun& run = runs[id];
-    auto request = std::make_unique<CacheRequest>();
-    request->node = &node;
-    for (auto [patterns, out] : {std::pair(&node.spec->inputs, &request->inputs),
-                                 std::pair(&node.spec->outputs, &request->outputs)}) {
-      for (const std::string& pattern : *patterns) {
-        Result<std::string> rendered = RenderText(pattern, scope);
-        if (!rendered.ok()) {
-          Conclude(id, TaskState::kFailed,
-                   fmt::format("inputs/outputs: {}", rendered.status().message()));
-          return true;
-        }
-        out->push_back(*rendered);
-      }
-    }
-    // A declared SARIF file is an output: a hit restores it for the report.
-    if (!results[id].sarif_path.empty()) request->outputs.push_back(results[id].sarif_path);
-    request->command = run.command_facts;
+    TaskKeyFacts facts;
+    facts.sarif_path = results[id].sarif_path;
+    facts.command = run.command_facts;
     if (run.spawn) {
-      request->command.emplace_back(
+      facts.command.emplace_back(
           "cwd", std::filesystem::path(run.spawn->cwd).lexically_relative(workspace).string());
     }
-    if (run.tool_identity) {
-      Result<std::string> tool = ToolIdentity(id);
-      if (!tool.ok()) {
-        Conclude(id, TaskState::kFailed, tool.status().message());
-        return true;
-      }
-      request->command.emplace_back("tool", *tool);
+    if (run.plugin.tool_identity) {
+      // The identity worker sees the task's own environment (its PATH finds the same tools).
+      facts.tool_identity = [this, &run] {
+        return plugin_tasks.ToolIdentity(
+            run.plugin, run.spawn ? run.spawn->env
+                                  : std::vector<std::string>{fmt::format("{}={}", kWorkerRequestEnv,
+                                                                         run.plugin.request)});
+      };
     }
-    request->env = pipeline_env_facts;
-    request->env.insert(request->env.end(), run.env_facts.begin(), run.env_facts.end());
+    facts.env = pipeline_env_facts;
+    facts.env.insert(facts.env.end(), run.env_facts.begin(), run.env_facts.end());
     for (const auto& edge : node.needs)
-      request->need_keys.emplace_back(graph.node(edge.node).id, NeedKey(edge.node));
+      facts.need_keys.emplace_back(graph.node(edge.node).id, NeedKey(results[edge.node]));
 
-    Result<KeyRecord> record = options.cache->Record(*request);
-    if (!record.ok()) {
-      Conclude(id, TaskState::kFailed, fmt::format("cache key: {}", record.status().message()));
+    Result<CacheLookup> found = LookUpTask(*options.cache, node, scope, std::move(facts),
+                                           [this](std::string n) { reporter.Notice(n); });
+    if (!found.ok()) {
+      Conclude(id, TaskState::kFailed, found.status().message());
       return true;
     }
     TaskResult& result = results[id];
-    result.cache_key = record->Key();
-    std::vector<std::string> warnings;
-    std::optional<CacheEntry> hit = options.cache->Lookup(result.cache_key, &warnings);
-    for (const auto& w : warnings) reporter.Notice(fmt::format("{}: {}", node.id, w));
-    if (hit) {
-      Status restored = options.cache->Restore(*hit);
-      if (restored.ok()) {
-        options.cache->Remember(node, *record);
-        ApplyHit(id, *hit);
-        return true;
-      }
-      reporter.Notice(fmt::format("{}: cached outputs could not be restored ({}); running it",
-                                  node.id, restored.message()));
+    result.cache_key = found->key;
+    if (found->hit) {
+      ApplyHit(id, *found->hit);
+      return true;
     }
     result.cache = CacheUse::kMiss;
-    result.cache_changes = options.cache->ExplainMiss(node, *record);
-    options.cache->Remember(node, *record);
-    run.cache_request = std::move(request);
-    run.cache_record = std::make_unique<KeyRecord>(std::move(*record));
+    result.cache_changes = std::move(found->changes);
+    run.cache_miss = std::make_unique<CacheLookup>(std::move(*found));
     return false;
-  }
-
-  // ToolIdentity asks the plugin (in a worker) which tools and versions the
-  // action would use, so upgrading them changes the key.
-  Result<std::string> ToolIdentity(NodeId id) {
-    const NodeRun& run = runs[id];
-    // The identity worker sees the task's own environment (its PATH finds the same tools).
-    std::vector<std::string> env =
-        run.spawn
-            ? run.spawn->env
-            : std::vector<std::string>{fmt::format("{}={}", kWorkerRequestEnv, run.worker_request)};
-    Result<Captured> out =
-        RunCapture(options.plugins->WorkerCommand({"identity"}), std::chrono::seconds(60), env);
-    if (!out.ok()) return out.status();
-    if (out->status.signal || out->status.exit_code != 0) {
-      std::string err = out->err;
-      while (!err.empty() && err.back() == '\n') err.pop_back();
-      return Status::Error(fmt::format("plugin '{}' could not name its tools: {}", run.plugin,
-                                       err.empty() ? "it failed" : err));
-    }
-    return contexts.MaskForKey(out->out);
-  }
-
-  // NeedKey is what a dependent's key records for a need: its own key, or for
-  // a task that is not cached, a digest of the outputs it passed on.
-  std::string NeedKey(NodeId need) const {
-    const TaskResult& r = results[need];
-    if (!r.cache_key.empty()) return r.cache_key;
-    return Sha256Hex(Value(r.outputs).ToJson(-1));
   }
 
   void ApplyHit(NodeId id, const CacheEntry& hit) {
@@ -772,94 +553,10 @@ struct Scheduler::Impl {
   // SaveToCache stores a successful run; "" when stored (or not storable for a
   // reason that must not fail the task), else why the task fails.
   std::string SaveToCache(NodeId id) {
-    NodeRun& run = runs[id];
-    bool exists = false;
-    std::string log = results[id].log_path.empty() ? "" : ReadFile(results[id].log_path, &exists);
-    std::vector<std::string> warnings;
-    Status saved =
-        options.cache->Save(*run.cache_request, *run.cache_record, results[id], log, &warnings);
-    for (const auto& w : warnings) reporter.Notice(fmt::format("{}: {}", graph.node(id).id, w));
-    run.cache_request.reset();
-    run.cache_record.reset();
+    std::unique_ptr<CacheLookup> miss = std::move(runs[id].cache_miss);
+    Status saved = StoreTask(*options.cache, *miss, results[id],
+                             [this](std::string n) { reporter.Notice(n); });
     return saved.ok() ? "" : saved.message();
-  }
-
-  // ---- concurrency groups ----
-
-  void JoinGroup(NodeId id) {
-    Group& g = groups[GroupKey(runs[id].group)];
-    if (g.held) {
-      runs[id].waiting = true;
-      g.waiters.push_back(id);
-      return;
-    }
-    g.held = true;
-    AcquireGroupLock(id, /*announced=*/false);
-  }
-
-  // AcquireGroupLock waits for our turn in the group's queue file, which other
-  // taskr processes share; it polls rather than blocks so the loop keeps running.
-  void AcquireGroupLock(NodeId id, bool announced) {
-    NodeRun& run = runs[id];
-    if (!run.queue) {
-      std::error_code ec;
-      std::filesystem::create_directories(options.lock_dir, ec);
-      // Named after the masked group name: a secret never lands in a file name.
-      auto joined =
-          QueueLock::Join((options.lock_dir / GroupLockName(contexts.Mask(run.group))).string());
-      if (!joined.ok()) {
-        LeaveGroup(id);
-        return Finished(
-            id, TaskState::kFailed,
-            fmt::format("concurrency group '{}': {}", run.group, joined.status().message()));
-      }
-      run.queue = std::move(*joined);
-    }
-    Result<bool> ours = run.queue->TryAcquire();
-    if (!ours.ok()) {
-      LeaveGroup(id);
-      return Finished(
-          id, TaskState::kFailed,
-          fmt::format("concurrency group '{}': {}", run.group, ours.status().message()));
-    }
-    if (*ours) {
-      run.waiting = false;
-      return Launch(id);
-    }
-    if (!announced) {
-      reporter.Notice(contexts.Mask(
-          fmt::format("{}: waiting for concurrency group '{}', held by another taskr process",
-                      graph.node(id).id, run.group)));
-    }
-    run.waiting = true;
-    run.lock_timer = loop.After(kLockPollInterval, [this, id] {
-      runs[id].lock_timer = 0;
-      AcquireGroupLock(id, true);
-    });
-  }
-
-  void LeaveGroup(NodeId id) {
-    NodeRun& run = runs[id];
-    if (run.group.empty()) return;
-    run.queue.reset();  // leaves the queue
-    Group& g = groups[GroupKey(run.group)];
-    run.group.clear();
-    if (g.waiters.empty()) {
-      g.held = false;
-      return;
-    }
-    NodeId next = g.waiters.front();
-    g.waiters.pop_front();
-    loop.Post([this, next] {
-      if (cancelling) {
-        // Hand the group on first, so every later waiter is cancelled in turn.
-        runs[next].waiting = false;
-        LeaveGroup(next);
-        Finished(next, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
-        return;
-      }
-      AcquireGroupLock(next, false);
-    });
   }
 
   // ---- running ----
@@ -887,7 +584,7 @@ struct Scheduler::Impl {
     result.summary.clear();  // a failure report shows the last attempt
     run.out_mask = std::make_unique<SecretMasker::Stream>(contexts.Masker());
     std::error_code ignored;
-    std::filesystem::remove(OutputPath(id), ignored);
+    std::filesystem::remove(files.OutputPath(id), ignored);
     reporter.TaskStarted(id, result.attempts);
     if (result.attempts > 1)
       WriteLog(id, fmt::format("--- attempt {} of {} ---\n", result.attempts, spec.retries + 1));
@@ -939,8 +636,7 @@ struct Scheduler::Impl {
     TaskResult& result = results[id];
     if (run.log_fd < 0) {
       if (result.log_path.empty()) {
-        result.log_path =
-            (options.run_dir / "logs" / (FileSafe(graph.node(id).id) + ".log")).string();
+        result.log_path = files.LogPath(graph.node(id).id);
       }
       run.log_fd = open(result.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (run.log_fd < 0) return;
@@ -953,10 +649,6 @@ struct Scheduler::Impl {
       }
       text.remove_prefix(static_cast<size_t>(n));
     }
-  }
-
-  std::filesystem::path OutputPath(NodeId id) const {
-    return options.run_dir / "out" / fmt::format("{}.out", id);
   }
 
   void Kill(NodeId id) {
@@ -996,11 +688,12 @@ struct Scheduler::Impl {
 
     std::string failure;
     if (run.timed_out) {
-      failure = fmt::format("{}timed out after {}",
-                            run.plugin.empty() ? "" : fmt::format("plugin '{}' ", run.plugin),
-                            FormatDurationMs(spec.timeout));
-    } else if (!run.plugin.empty()) {
-      failure = PluginFailure(id, status);
+      failure = fmt::format(
+          "{}timed out after {}",
+          run.plugin.plugin.empty() ? "" : fmt::format("plugin '{}' ", run.plugin.plugin),
+          FormatDurationMs(spec.timeout));
+    } else if (!run.plugin.plugin.empty()) {
+      failure = PluginFailure(run.plugin.plugin, status, run.plugin_done, run.plugin_error);
     } else if (status.signal) {
       failure = fmt::format("killed by {}", SignalName(status.signal));
     } else if (status.exit_code != 0) {
@@ -1012,9 +705,9 @@ struct Scheduler::Impl {
       ReadSummary(id);
       if (Status s = ImportSarif(id); !s.ok() && failure.empty()) failure = s.message();
     }
-    RemoveTaskFiles(id);
-    if (failure.empty() && run.cache_request) failure = SaveToCache(id);
-    LeaveGroup(id);
+    files.RemoveWritten(id);
+    if (failure.empty() && run.cache_miss) failure = SaveToCache(id);
+    groups.Leave(id);
 
     if (failure.empty()) {
       Finished(id, TaskState::kSucceeded, "");
@@ -1029,51 +722,24 @@ struct Scheduler::Impl {
   }
 
   Status ReadOutputs(NodeId id) {
-    bool exists = false;
-    std::string text = ReadFile(OutputPath(id), &exists);
-    if (!exists) return Status();
-    Result<ValueObject> outputs = ParseOutputFile(text);
+    Result<ValueObject> outputs = files.ReadOutputs(id);
     if (!outputs.ok()) return outputs.status();
-    for (auto& [key, value] : *outputs) {
-      if (value.is_string()) value = Value(contexts.Mask(value.as_string()));
-      reporter.TaskOutputSet(id, key, value);
-    }
+    for (const auto& [key, value] : *outputs) reporter.TaskOutputSet(id, key, value);
     results[id].outputs = std::move(*outputs);
     return Status();
   }
 
-  // RemoveTaskFiles deletes $TASKR_OUTPUT and $TASKR_SUMMARY once read: the
-  // task wrote them unmasked, and the run folder keeps no copy of a secret.
-  void RemoveTaskFiles(NodeId id) {
-    std::error_code ignored;
-    std::filesystem::remove(OutputPath(id), ignored);
-    std::filesystem::remove(options.run_dir / "out" / fmt::format("{}.md", id), ignored);
-  }
-
   // ReadSummary takes the markdown a `run` task appended to $TASKR_SUMMARY.
   void ReadSummary(NodeId id) {
-    bool exists = false;
-    std::filesystem::path path = options.run_dir / "out" / fmt::format("{}.md", id);
-    std::string text = ReadFile(path, &exists);
-    if (exists) results[id].summary = contexts.Mask(text);
+    if (std::optional<std::string> summary = files.ReadSummary(id)) results[id].summary = *summary;
   }
 
   // ImportSarif reads the SARIF file a `run` task declared, so its results
   // join the findings. A missing file fails a task that otherwise succeeded.
   Status ImportSarif(NodeId id) {
-    TaskResult& result = results[id];
-    if (result.sarif_path.empty()) return Status();
-    std::filesystem::path path = std::filesystem::path(workspace) / result.sarif_path;
-    bool exists = false;
-    std::string text = ReadFile(path.string(), &exists);
-    if (!exists) {
-      return Status::Error(fmt::format("sarif: {} was not written", result.sarif_path));
-    }
-    Result<std::vector<Value>> findings = FindingsFromSarif(contexts.Mask(text));
-    if (!findings.ok()) {
-      return Status::Error(
-          fmt::format("sarif: {}: {}", result.sarif_path, findings.status().message()));
-    }
+    if (results[id].sarif_path.empty()) return Status();
+    Result<std::vector<Value>> findings = files.ReadSarif(results[id].sarif_path);
+    if (!findings.ok()) return findings.status();
     for (Value& f : *findings) AddFinding(id, std::move(f));
     return Status();
   }
@@ -1087,9 +753,9 @@ struct Scheduler::Impl {
       if (key == "t") continue;
       f.emplace(key, value.is_string() ? Value(contexts.Mask(value.as_string())) : value);
     }
-    if (!runs[id].plugin.empty()) {
-      f.emplace("tool", Value(runs[id].plugin));
-      f.emplace("tool_version", Value(runs[id].plugin_version));
+    if (const PluginCall& call = runs[id].plugin; !call.plugin.empty()) {
+      f.emplace("tool", Value(call.plugin));
+      f.emplace("tool_version", Value(call.version));
     }
     result.findings.emplace_back(std::move(f));
     reporter.TaskFinding(id, result.findings.back());
@@ -1102,18 +768,15 @@ struct Scheduler::Impl {
     delay = std::min<std::chrono::milliseconds>(delay, kMaxRetryDelay);
     result.reason = contexts.Mask(failure);
     reporter.TaskRetrying(id, result, delay);
-    runs[id].waiting = true;
     runs[id].retry_timer = loop.After(delay, [this, id] {
       runs[id].retry_timer = 0;
-      runs[id].waiting = false;
       if (cancelling) {
         Finished(id, TaskState::kCancelled, fmt::format("not retried: {}", cancel_reason));
         return;
       }
       if (graph.node(id).spec->concurrency) {
-        runs[id].group = *graph.node(id).spec->concurrency->Render(
-            TaskScope(contexts, graph.node(id), NeedsValue(id), StatusOfNeeds(id)));
-        JoinGroup(id);
+        groups.Join(id, *graph.node(id).spec->concurrency->Render(TaskScope(
+                            contexts, graph.node(id), NeedsValue(id), StatusOfNeeds(id))));
       } else {
         Launch(id);
       }
@@ -1173,6 +836,7 @@ struct Scheduler::Impl {
   void CancelRun(std::string reason) {
     cancelling = true;
     cancel_reason = std::move(reason);
+    groups.Cancel();
     for (NodeId id : selection.order) {
       NodeRun& run = runs[id];
       if (run.proc) {
@@ -1183,16 +847,12 @@ struct Scheduler::Impl {
     // Waiters for a retry or a lock are concluded as cancelled when their timer fires.
     for (NodeId id : selection.order) {
       NodeRun& run = runs[id];
-      if (run.waiting && run.retry_timer) {
+      if (run.retry_timer) {
         loop.CancelTimer(run.retry_timer);
         run.retry_timer = 0;
-        run.waiting = false;
         Finished(id, TaskState::kCancelled, fmt::format("not retried: {}", cancel_reason));
-      } else if (run.waiting && run.lock_timer) {
-        loop.CancelTimer(run.lock_timer);
-        run.lock_timer = 0;
-        run.waiting = false;
-        LeaveGroup(id);
+      } else if (groups.StopPolling(id)) {
+        groups.Leave(id);
         Finished(id, TaskState::kCancelled, fmt::format("not started: {}", cancel_reason));
       }
     }

@@ -12,10 +12,10 @@
 #include <memory>
 #include <vector>
 
+#include "runner/core/task_result.h"
 #include "runner/exec/contexts.h"
-#include "runner/exec/task_result.h"
+#include "runner/exec/reporter.h"
 #include "runner/graph/graph.h"
-#include "runner/report/reporter.h"
 
 namespace taskr {
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "runner/report/reporter.h"
+#include "runner/exec/reporter.h"
 
 namespace taskr {
 

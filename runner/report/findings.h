@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/exec/task_result.h"
+#include "runner/core/task_result.h"
 #include "runner/graph/graph.h"
 
 namespace taskr {

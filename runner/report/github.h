@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "runner/base/secret_masker.h"
+#include "runner/exec/reporter.h"
 #include "runner/git/git_info.h"
-#include "runner/report/reporter.h"
 
 namespace taskr {
 

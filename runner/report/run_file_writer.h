@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/report/reporter.h"
+#include "runner/exec/reporter.h"
 
 namespace taskr {
 

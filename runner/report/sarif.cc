@@ -8,8 +8,10 @@
 #include <set>
 
 #include "runner/base/digest.h"
+#include "runner/base/json_path.h"
 #include "runner/base/read_file.h"
 #include "runner/exec/contexts.h"
+#include "runner/exec/sarif_import.h"
 #include "runner/model/pipeline.h"
 #include "runner/report/findings.h"
 #include "runner/report/fingerprint.h"
@@ -30,52 +32,6 @@ std::string Cut(std::string text, size_t max) {
   return text.substr(0, end) + "...";
 }
 
-const Json* Find(const Json& j, std::string_view key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::string StringAt(const Json& j, std::initializer_list<std::string_view> path) {
-  const Json* at = &j;
-  for (std::string_view key : path) {
-    at = Find(*at, key);
-    if (!at) return "";
-  }
-  return at->is_string() ? at->get<std::string>() : "";
-}
-
-double NumberAt(const Json& j, std::initializer_list<std::string_view> path, double fallback) {
-  const Json* at = &j;
-  for (std::string_view key : path) {
-    at = Find(*at, key);
-    if (!at) return fallback;
-  }
-  if (at->is_number()) return at->get<double>();
-  if (at->is_string()) {
-    try {
-      return std::stod(at->get<std::string>());
-    } catch (...) {
-      return fallback;
-    }
-  }
-  return fallback;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::string PercentEncodePath(std::string_view s) {
   static constexpr std::string_view kKeep = "-._~/!$&'()*+,;=:@";
   std::string out;
@@ -93,9 +49,9 @@ std::string PercentEncodePath(std::string_view s) {
 // Severity orders SARIF results for the cut to GitHub's limits: level first,
 // then the rule's security-severity.
 double ResultRank(const Json& result, const std::map<std::string, double>& rule_severity) {
-  std::string level = StringAt(result, {"level"});
+  std::string level = JsonStringAt(result, {"level"});
   double base = level == "error" ? 20 : level == "note" || level == "none" ? 0 : 10;
-  auto it = rule_severity.find(StringAt(result, {"ruleId"}));
+  auto it = rule_severity.find(JsonStringAt(result, {"ruleId"}));
   return base + (it == rule_severity.end() ? 0 : it->second);
 }
 
@@ -146,7 +102,7 @@ class SarifBuilder {
     std::string text = ReadFile(path, &exists);
     if (!exists) return;
     Json log = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    const Json* runs = Find(log, "runs");
+    const Json* runs = JsonFind(log, "runs");
     if (!runs || !runs->is_array()) {
       warnings->push_back(
           fmt::format("{}: {} is not a SARIF log; left out of results.sarif", Node(id).id, rel));
@@ -156,7 +112,7 @@ class SarifBuilder {
     for (const Json& original : *runs) {
       if (!original.is_object()) continue;
       Json run = original;
-      std::string id_text = StringAt(run, {"automationDetails", "id"});
+      std::string id_text = JsonStringAt(run, {"automationDetails", "id"});
       std::string category =
           id_text.substr(0, id_text.rfind('/') == std::string::npos ? 0 : id_text.rfind('/'));
       if (category.empty()) {
@@ -313,22 +269,24 @@ class SarifBuilder {
     }
     for (Json& result : *results) {
       if (!result.is_object()) continue;
-      if (!StringAt(result, {"partialFingerprints", "primaryLocationLineHash"}).empty()) continue;
-      const Json* locations = Find(result, "locations");
+      if (!JsonStringAt(result, {"partialFingerprints", "primaryLocationLineHash"}).empty())
+        continue;
+      const Json* locations = JsonFind(result, "locations");
       if (!locations || !locations->is_array() || locations->empty()) continue;
       const Json& physical = (*locations)[0].value("physicalLocation", Json::object());
-      std::string uri = StringAt(physical, {"artifactLocation", "uri"});
+      std::string uri = JsonStringAt(physical, {"artifactLocation", "uri"});
       if (uri.empty() || uri.find("://") != std::string::npos) continue;
-      auto line = static_cast<uint32_t>(NumberAt(physical, {"region", "startLine"}, 1));
+      auto line = static_cast<uint32_t>(JsonNumberAt(physical, {"region", "startLine"}, 1));
       result["partialFingerprints"]["primaryLocationLineHash"] = LineHash(
-          uri, line, StringAt(result, {"ruleId"}) + "\n" + StringAt(result, {"message", "text"}));
+          uri, line,
+          JsonStringAt(result, {"ruleId"}) + "\n" + JsonStringAt(result, {"message", "text"}));
     }
   }
 
   // UniqueCategory keeps each (tool, category) pair once in the log: GitHub
   // rejects a file in which two runs share both.
   std::string UniqueCategory(const Json& run, const std::string& category) {
-    std::string tool = StringAt(run, {"tool", "driver", "name"});
+    std::string tool = JsonStringAt(run, {"tool", "driver", "name"});
     std::string candidate = category;
     for (int n = 2; !categories_.insert(tool + "\n" + candidate).second; ++n) {
       candidate = fmt::format("{}-{}", category, n);
@@ -337,12 +295,12 @@ class SarifBuilder {
   }
 
   void ApplyRunLimits(Json& run, const SarifLimits& limits, std::vector<std::string>* warnings) {
-    std::string tool = StringAt(run, {"tool", "driver", "name"});
+    std::string tool = JsonStringAt(run, {"tool", "driver", "name"});
     std::map<std::string, double> rule_severity;
-    if (const Json* rules = Find(run["tool"]["driver"], "rules"); rules && rules->is_array()) {
+    if (const Json* rules = JsonFind(run["tool"]["driver"], "rules"); rules && rules->is_array()) {
       for (const Json& rule : *rules) {
-        rule_severity[StringAt(rule, {"id"})] =
-            NumberAt(rule, {"properties", "security-severity"}, 0);
+        rule_severity[JsonStringAt(rule, {"id"})] =
+            JsonNumberAt(rule, {"properties", "security-severity"}, 0);
       }
     }
     Json& results = run["results"];
@@ -397,78 +355,6 @@ class SarifBuilder {
 };
 
 }  // namespace
-
-Result<std::vector<Value>> FindingsFromSarif(std::string_view text) {
-  Json log = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (log.is_discarded()) return Status::Error("not valid JSON");
-  const Json* runs = Find(log, "runs");
-  if (!runs || !runs->is_array()) return Status::Error("no \"runs\" array: not a SARIF log");
-  std::vector<Value> findings;
-  for (const Json& run : *runs) {
-    std::string tool = StringAt(run, {"tool", "driver", "name"});
-    std::string version = StringAt(run, {"tool", "driver", "version"});
-    std::vector<const Json*> rules;
-    std::map<std::string, const Json*> rules_by_id;
-    const Json* tool_json = Find(run, "tool");
-    const Json* driver = tool_json ? Find(*tool_json, "driver") : nullptr;
-    if (driver) {
-      const Json* list = Find(*driver, "rules");
-      if (list && list->is_array()) {
-        for (const Json& rule : *list) {
-          rules.push_back(&rule);
-          rules_by_id.emplace(StringAt(rule, {"id"}), &rule);
-        }
-      }
-    }
-    const Json* results = Find(run, "results");
-    if (!results || !results->is_array()) continue;
-    for (const Json& result : *results) {
-      if (!result.is_object()) continue;
-      std::string rule_id = StringAt(result, {"ruleId"});
-      const Json* rule = nullptr;
-      if (auto it = rules_by_id.find(rule_id); it != rules_by_id.end()) rule = it->second;
-      double index = NumberAt(result, {"ruleIndex"}, -1);
-      if (!rule && index >= 0 && index < static_cast<double>(rules.size()))
-        rule = rules[static_cast<size_t>(index)];
-      static const Json kEmpty = Json::object();
-      const Json& r = rule ? *rule : kEmpty;
-      if (rule_id.empty()) rule_id = StringAt(r, {"id"});
-      std::string level = StringAt(result, {"level"});
-      if (level.empty()) level = StringAt(r, {"defaultConfiguration", "level"});
-      if (level != "error" && level != "note") level = "warning";
-      std::string file, message = StringAt(result, {"message", "text"});
-      double line = 0, column = 0;
-      if (const Json* locs = Find(result, "locations");
-          locs && locs->is_array() && !locs->empty()) {
-        const Json& physical = (*locs)[0].value("physicalLocation", Json::object());
-        file = PercentDecode(StringAt(physical, {"artifactLocation", "uri"}));
-        if (file.starts_with("file://")) file = file.substr(7);
-        line = NumberAt(physical, {"region", "startLine"}, 0);
-        column = NumberAt(physical, {"region", "startColumn"}, 0);
-      }
-      std::string name = StringAt(r, {"name"});
-      if (name.empty()) name = StringAt(r, {"shortDescription", "text"});
-      std::string help = StringAt(r, {"help", "markdown"});
-      if (help.empty()) help = StringAt(r, {"help", "text"});
-      ValueObject f;
-      f.emplace("source", Value("sarif"));
-      f.emplace("tool", Value(tool));
-      f.emplace("tool_version", Value(version));
-      f.emplace("rule_id", Value(rule_id));
-      f.emplace("rule_name", Value(name));
-      f.emplace("level", Value(level));
-      f.emplace("message", Value(message));
-      f.emplace("file", Value(file));
-      f.emplace("line", Value(line));
-      f.emplace("column", Value(column));
-      f.emplace("security_severity", Value(NumberAt(r, {"properties", "security-severity"}, -1)));
-      f.emplace("help", Value(help));
-      f.emplace("help_uri", Value(StringAt(r, {"helpUri"})));
-      findings.emplace_back(std::move(f));
-    }
-  }
-  return findings;
-}
 
 std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& results,
                        const SarifLimits& limits, std::vector<std::string>* warnings) {

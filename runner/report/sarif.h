@@ -1,5 +1,6 @@
 // SARIF 2.1.0 for GitHub code scanning: taskr turns the findings of a run into
-// one SARIF log, and reads the SARIF files that `run` tasks declare.
+// one SARIF log, merging the SARIF files that `run` tasks declare (reading
+// their findings is exec/sarif_import.h's).
 //
 //   std::vector<std::string> warnings;  // what GitHub's limits left out
 //   std::string log = BuildSarif(info, results, SarifLimits{}, &warnings);
@@ -11,13 +12,9 @@
 #include <vector>
 
 #include "runner/base/status.h"
-#include "runner/report/reporter.h"
+#include "runner/exec/reporter.h"
 
 namespace taskr {
-
-/// FindingsFromSarif turns the results of a SARIF log into findings
-/// ("source": "sarif", "tool": the driver's name), for the summary and annotations.
-Result<std::vector<Value>> FindingsFromSarif(std::string_view text);
 
 /// SarifLimits are GitHub's limits on an uploaded SARIF file.
 struct SarifLimits {

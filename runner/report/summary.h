@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "runner/exec/reporter.h"
 #include "runner/git/git_info.h"
-#include "runner/report/reporter.h"
 
 namespace taskr {
 

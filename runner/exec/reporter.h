@@ -1,5 +1,6 @@
-// Reporter receives the events of a run. The scheduler knows only this
-// interface; the console, GitHub, summary and other outputs implement it.
+// Reporter receives the events of a run. exec/ owns this interface and the
+// scheduler knows only it; report/ implements it (console, GitHub, summary,
+// SARIF, report.json, trace.json), so exec/ never includes report/.
 #pragma once
 
 #include <chrono>
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/exec/task_result.h"
+#include "runner/core/task_result.h"
 #include "runner/graph/graph.h"
 
 namespace taskr {

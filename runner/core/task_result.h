@@ -1,4 +1,6 @@
-// TaskResult is what became of one task instance in a run.
+// TaskResult is what became of one task instance in a run. It sits below exec/
+// and cache/ so that both can use it: the scheduler fills it, the cache stores
+// what it produced, the reporters read it.
 #pragma once
 
 #include <chrono>
