@@ -54,6 +54,10 @@
 
 namespace taskr::sdk {
 
+namespace internal {
+struct JsonAccess;  // lets <taskr/testing.hpp> build values
+}  // namespace internal
+
 /// Error fails the action with a message meant for a person.
 class Error : public std::runtime_error {
  public:
@@ -126,12 +130,54 @@ class Json {
   bool contains(std::string_view key) const {
     return kind_ == Kind::kObject && object_.find(key) != object_.end();
   }
-  /// operator[] returns member `key` of an object, or a null Json.
+  /// operator[] returns member `key` of an object, or a null Json when there
+  /// is none; reading a missing member with as_* names it ("with.max is
+  /// missing: it must be a number").
   const Json& operator[](std::string_view key) const {
     static const Json kNull;
     if (kind_ != Kind::kObject) return kNull;
     auto it = object_.find(key);
-    return it == object_.end() ? kNull : it->second;
+    if (it != object_.end()) return it->second;
+    auto [missing, added] = missing_.try_emplace(std::string(key));
+    if (added) {
+      missing->second.path_ = path_.empty() ? missing->first : path_ + "." + missing->first;
+      missing->second.missing_member_ = true;
+    }
+    return missing->second;
+  }
+
+  /// ToJson renders the value as compact JSON text (object members in name order).
+  std::string ToJson() const {
+    switch (kind_) {
+      case Kind::kNull:
+        return "null";
+      case Kind::kBool:
+        return bool_ ? "true" : "false";
+      case Kind::kNumber: {
+        // The shortest of %.15g and %.17g that reads back as the same number.
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.15g", number_);
+        if (std::strtod(buf, nullptr) != number_) std::snprintf(buf, sizeof buf, "%.17g", number_);
+        return buf;
+      }
+      case Kind::kString:
+        return Quote(string_);
+      case Kind::kArray: {
+        std::string out = "[";
+        for (size_t i = 0; i < array_.size(); ++i) out += (i ? "," : "") + array_[i].ToJson();
+        return out + "]";
+      }
+      case Kind::kObject: {
+        std::string out = "{";
+        bool first = true;
+        for (const auto& [k, v] : object_) {
+          out += (first ? "" : ",") + Quote(k) + ":" + v.ToJson();
+          first = false;
+        }
+        return out + "}";
+      }
+    }
+    return "null";
   }
 
   /// Quote renders `s` as a JSON string literal.
@@ -172,8 +218,9 @@ class Json {
     static const char* kNames[] = {"null",     "a boolean", "a number",
                                    "a string", "an array",  "an object"};
     if (kind_ != kind) {
-      throw Error((path_.empty() ? std::string("the value") : "with." + path_) + " must be " +
-                  what + ", not " + kNames[static_cast<int>(kind_)]);
+      std::string name = path_.empty() ? std::string("the value") : "with." + path_;
+      if (missing_member_) throw Error(name + " is missing: it must be " + what);
+      throw Error(name + " must be " + what + ", not " + kNames[static_cast<int>(kind_)]);
     }
     return *this;
   }
@@ -338,13 +385,17 @@ class Json {
       array_[i].SetPath(path_ + "[" + std::to_string(i) + "]");
   }
 
+  friend struct internal::JsonAccess;
+
   Kind kind_ = Kind::kNull;
-  std::string path_;  // "files[2]": where the value stands in the parameters
+  std::string path_;             // "files[2]": where the value stands in the parameters
+  bool missing_member_ = false;  // a null standing for a member the object lacks
   bool bool_ = false;
   double number_ = 0;
   std::string string_;
   std::vector<Json> array_;
   std::map<std::string, Json, std::less<>> object_;
+  mutable std::map<std::string, Json, std::less<>> missing_;  // members asked for but absent
 };
 
 /// ActionInfo describes one action in the manifest.
