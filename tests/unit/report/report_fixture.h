@@ -18,8 +18,8 @@
 
 #include "runner/base/read_file.h"
 #include "runner/exec/contexts.h"
-#include "runner/model/loader.h"
 #include "runner/exec/reporter.h"
+#include "runner/model/loader.h"
 #include "runner/report/run_file_writer.h"
 #include "tests/unit/temp_dir.h"
 
