@@ -51,6 +51,103 @@ std::string DescribeParams(const Value& schema) {
   return out;
 }
 
+// TomlString quotes `text` as a TOML basic string.
+std::string TomlString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// ExampleValue is a value that `schema` accepts, written as TOML: the first of
+// its examples, its default, const or first enum value, else a placeholder of
+// its type that meets its minimum, minLength and minItems.
+std::string ExampleValue(const std::string& name, const Value& schema, int depth = 0) {
+  if (!schema.is_object() || depth > 8) return TomlString("<" + name + ">");
+  auto toml = [](const Value& v) {
+    // JSON and TOML agree on strings, numbers, booleans and arrays of them.
+    return v.is_string() ? TomlString(v.as_string()) : v.ToJson(-1);
+  };
+  if (const Value* e = schema.Get("examples");
+      e && e->is_array() && !e->as_array().empty() && !e->as_array()[0].is_object()) {
+    return toml(e->as_array()[0]);
+  }
+  for (const char* key : {"default", "const"}) {
+    if (const Value* v = schema.Get(key); v && !v->is_object()) return toml(*v);
+  }
+  if (const Value* e = schema.Get("enum"); e && e->is_array() && !e->as_array().empty())
+    return toml(e->as_array()[0]);
+  std::string type;
+  if (const Value* t = schema.Get("type")) {
+    type = t->is_array() && !t->as_array().empty() ? t->as_array()[0].ToString() : t->ToString();
+  }
+  if (type == "boolean") return "false";
+  if (type == "integer" || type == "number") {
+    const Value* minimum = schema.Get("minimum");
+    return minimum && minimum->is_number() ? minimum->ToJson(-1) : "1";
+  }
+  if (type == "array") {
+    const Value* items = schema.Get("items");
+    const Value* min = schema.Get("minItems");
+    size_t count = min && min->is_number() ? static_cast<size_t>(min->as_number()) : 1;
+    std::vector<std::string> values(std::max<size_t>(count, 1),
+                                    ExampleValue(name, items ? *items : Value(), depth + 1));
+    return fmt::format("[{}]", fmt::join(values, ", "));
+  }
+  if (type == "object") {
+    std::vector<std::string> members;
+    const Value* props = schema.Get("properties");
+    if (const Value* r = schema.Get("required"); r && r->is_array() && props) {
+      for (const auto& item : r->as_array()) {
+        const Value* p = props->Get(item.ToString());
+        members.push_back(fmt::format("{} = {}", item.ToString(),
+                                      ExampleValue(item.ToString(), p ? *p : Value(), depth + 1)));
+      }
+    }
+    return members.empty() ? "{}" : fmt::format("{{ {} }}", fmt::join(members, ", "));
+  }
+  return TomlString("<" + name + ">");
+}
+
+// RequiredNames lists what `schema` requires of an object: its `required`,
+// then those of the first alternative of a oneOf or anyOf ("image or input").
+std::vector<std::string> RequiredNames(const Value& schema) {
+  std::vector<std::string> names;
+  auto add = [&names](const Value* required) {
+    if (!required || !required->is_array()) return;
+    for (const auto& item : required->as_array()) {
+      if (std::find(names.begin(), names.end(), item.ToString()) == names.end())
+        names.push_back(item.ToString());
+    }
+  };
+  add(schema.Get("required"));
+  for (const char* key : {"oneOf", "anyOf"}) {
+    const Value* alternatives = schema.Get(key);
+    if (alternatives && alternatives->is_array() && !alternatives->as_array().empty() &&
+        alternatives->as_array()[0].is_object()) {
+      add(alternatives->as_array()[0].Get("required"));
+    }
+  }
+  return names;
+}
+
+// ExampleTask is a task for `action` that `taskr validate` accepts: its
+// required parameters are filled in with ExampleValue.
+std::string ExampleTask(const PluginManifest& m, const PluginAction& action) {
+  std::string out = fmt::format("  [tasks.example]\n  uses = \"{}.{}\"\n", m.name, action.name);
+  if (!action.params.is_object()) return out;
+  const Value* props = action.params.Get("properties");
+  std::vector<std::string> with;
+  for (const std::string& key : RequiredNames(action.params)) {
+    const Value* p = props ? props->Get(key) : nullptr;
+    with.push_back(fmt::format("{} = {}", key, ExampleValue(key, p ? *p : Value())));
+  }
+  if (with.empty()) return out;
+  return out + fmt::format("  with = {{ {} }}\n", fmt::join(with, ", "));
+}
+
 int Info(PluginRegistry& registry, const std::string& name) {
   if (!registry.Find(name)) {
     fmt::print(stderr, "taskr: unknown plugin '{}'; looked in {}\n", name,
@@ -75,8 +172,9 @@ int Info(PluginRegistry& registry, const std::string& name) {
       for (const auto& [k, d] : a.outputs) out += fmt::format("      {}  — {}\n", k, d);
     }
   }
-  out += fmt::format("\nExample:\n  [tasks.example]\n  uses = \"{}.{}\"\n", (*m)->name,
-                     (*m)->default_action);
+  if (const PluginAction* action = (*m)->FindAction((*m)->default_action)) {
+    out += "\nExample:\n" + ExampleTask(**m, *action);
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }

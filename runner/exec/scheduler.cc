@@ -56,10 +56,11 @@ struct Scheduler::Impl {
     int log_fd = -1;
     bool stop_requested = false;  // killed because the run is being cancelled
     bool timed_out = false;
-    PluginCall plugin;         // for `uses` tasks; plugin.plugin is "" for `run` tasks
-    std::string messages;      // an unfinished line from the worker's fd 3
-    std::string plugin_error;  // the worker's last error message
-    bool plugin_done = false;  // the worker said the action succeeded
+    PluginCall plugin;           // for `uses` tasks; plugin.plugin is "" for `run` tasks
+    std::string messages;        // an unfinished line from the worker's fd 3
+    std::string plugin_error;    // the worker's last error message
+    bool plugin_done = false;    // the worker said the action succeeded
+    ValueObject plugin_outputs;  // set by the action, published when the worker ends
     std::vector<std::pair<std::string, std::string>> command_facts;  // for the cache key
     std::vector<std::pair<std::string, std::string>> env_facts;
     std::unique_ptr<CacheLookup> cache_miss;  // set while a cacheable task runs
@@ -454,9 +455,7 @@ struct Scheduler::Impl {
       int l = level && level->is_number() ? static_cast<int>(level->as_number()) : 1;
       OnOutput(id, fmt::format("{}{}\n", kPrefixes[l >= 0 && l <= 3 ? l : 1], Field(m, "msg")));
     } else if (type == "output") {
-      Value value(contexts.Mask(Field(m, "value")));
-      reporter.TaskOutputSet(id, Field(m, "key"), value);
-      result.outputs.insert_or_assign(Field(m, "key"), std::move(value));
+      run.plugin_outputs.insert_or_assign(Field(m, "key"), Value(contexts.Mask(Field(m, "value"))));
     } else if (type == "finding") {
       AddFinding(id, m);
     } else if (type == "artifact") {
@@ -576,6 +575,7 @@ struct Scheduler::Impl {
     run.timed_out = false;
     run.plugin_done = false;
     run.plugin_error.clear();
+    run.plugin_outputs.clear();
     run.messages.clear();
     result.log_tail.clear();
     result.outputs.clear();
@@ -698,7 +698,13 @@ struct Scheduler::Impl {
       failure = fmt::format("killed by {}", SignalName(status.signal));
     } else if (status.exit_code != 0) {
       failure = fmt::format("exit code {}", status.exit_code);
-    } else if (Status s = ReadOutputs(id); !s.ok()) {
+    }
+    // A task's outputs are what its last attempt set, whether or not it
+    // succeeded, as a failed GitHub step's are: an allowed failure or an
+    // `if: failure()` task downstream can read them.
+    if (!run.plugin.plugin.empty()) {
+      PublishPluginOutputs(id);
+    } else if (Status s = ReadOutputs(id); !s.ok() && failure.empty()) {
       failure = s.message();
     }
     if (spec.run) {
@@ -719,6 +725,15 @@ struct Scheduler::Impl {
       Finished(id, TaskState::kFailed, failure);
     }
     Pump();
+  }
+
+  // PublishPluginOutputs passes on what the action set, as ReadOutputs does
+  // for a `run` task's $TASKR_OUTPUT.
+  void PublishPluginOutputs(NodeId id) {
+    ValueObject outputs = std::move(runs[id].plugin_outputs);
+    runs[id].plugin_outputs.clear();
+    for (const auto& [key, value] : outputs) reporter.TaskOutputSet(id, key, value);
+    results[id].outputs = std::move(outputs);
   }
 
   Status ReadOutputs(NodeId id) {

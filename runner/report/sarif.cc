@@ -77,7 +77,7 @@ class SarifBuilder {
   }
 
   // AddFindingRuns adds one run per task and tool for the findings plugins reported.
-  void AddFindingRuns(NodeId id) {
+  void AddFindingRuns(NodeId id, std::vector<std::string>* warnings) {
     std::map<std::string, std::vector<const Value*>> by_tool;
     for (const Value& f : results_[id].findings) {
       FindingView v{&f};
@@ -86,7 +86,7 @@ class SarifBuilder {
       by_tool[tool.empty() ? "taskr" : tool].push_back(&f);
     }
     for (const auto& [tool, findings] : by_tool) {
-      Json run = FindingRun(id, tool, findings);
+      Json run = FindingRun(id, tool, findings, warnings);
       runs_.push_back(std::move(run));
     }
   }
@@ -163,15 +163,30 @@ class SarifBuilder {
  private:
   const TaskNode& Node(NodeId id) const { return info_.graph->node(id); }
 
-  Json FindingRun(NodeId id, const std::string& tool, const std::vector<const Value*>& findings) {
+  // FindingRun makes the run of one task and tool. A rule's help comes from its
+  // first finding: SARIF has one help text per rule, so a later finding of the
+  // rule whose help differs is named in `warnings` rather than lost silently.
+  Json FindingRun(NodeId id, const std::string& tool, const std::vector<const Value*>& findings,
+                  std::vector<std::string>* warnings) {
     Json rules = Json::array();
     Json results = Json::array();
     std::map<std::string, size_t> rule_index;
+    std::map<std::string, std::string> rule_help;
+    std::set<std::string> warned;
     for (const Value* f : findings) {
       FindingView v{f};
       std::string rule_id = v.Text("rule_id").empty() ? tool : v.Text("rule_id");
       auto [it, added] = rule_index.emplace(rule_id, rules.size());
-      if (added) rules.push_back(Rule(rule_id, v));
+      if (added) {
+        rules.push_back(Rule(rule_id, v));
+        rule_help.emplace(rule_id, v.Text("help"));
+      } else if (!v.Text("help").empty() && v.Text("help") != rule_help[rule_id] &&
+                 warned.insert(rule_id).second) {
+        warnings->push_back(fmt::format(
+            "{}: findings of rule {} carry different help texts; results.sarif keeps one per "
+            "rule, the first one's",
+            Node(id).id, rule_id));
+      }
       results.push_back(Result(id, rule_id, it->second, v));
     }
     Json driver;
@@ -359,7 +374,7 @@ class SarifBuilder {
 std::string BuildSarif(const RunInfo& info, const std::vector<TaskResult>& results,
                        const SarifLimits& limits, std::vector<std::string>* warnings) {
   SarifBuilder builder(info, results);
-  for (NodeId id : info.selection->order) builder.AddFindingRuns(id);
+  for (NodeId id : info.selection->order) builder.AddFindingRuns(id, warnings);
   for (NodeId id : info.selection->order) {
     if (!results[id].sarif_path.empty()) builder.AddDeclaredFile(id, warnings);
   }

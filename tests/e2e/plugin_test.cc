@@ -87,6 +87,29 @@ TEST_CASE("a plugin that throws fails its task with the exception's message", "[
   CheckIndependentTaskSucceeded(ws, o);
 }
 
+TEST_CASE(
+    "a failed task's outputs reach later tasks, plugin or shell, as a failed GitHub step's do",
+    "[e2e][plugins]") {
+  Workspace ws(Plugins({"throws"}) + R"(
+[tasks.broken]
+uses = "throws"
+allow_failure = true
+
+[tasks.shell]
+run = 'echo "partial=from the shell" >> "$TASKR_OUTPUT"; exit 3'
+allow_failure = true
+
+[tasks.after]
+needs = ["broken", "shell"]
+run = 'echo "${{ needs.broken.outputs.partial }} / ${{ needs.shell.outputs.partial }}" > after.txt'
+)");
+  Outcome o = ws.Run({"run", "after"});
+  INFO(o.out << o.err);
+  CHECK(o.exit_code == 0);
+  CHECK_THAT(o.out, ContainsSubstring("allowed   broken"));
+  CHECK(ws.Read("after.txt") == "set before the throw / from the shell\n");
+}
+
 TEST_CASE("a plugin that calls exit() in its action is told apart from a success",
           "[e2e][plugins]") {
   Workspace ws(Beside("exits", "exits") + R"(
@@ -274,4 +297,23 @@ run = 'echo linted > lint.txt'
   CHECK(list.exit_code == 2);
   CHECK_THAT(list.out, ContainsSubstring("built for plugin ABI 2.0"));
   CHECK_THAT(list.out, ContainsSubstring("it exports no `taskr_plugin_entry`"));
+}
+
+TEST_CASE("the example of taskr plugins info passes taskr validate for every first-party plugin",
+          "[e2e][plugins]") {
+  for (const char* plugin : {"checksum", "docker-buildx", "trivy", "syft-sbom"}) {
+    INFO(plugin);
+    Workspace ws("");
+    Outcome info = ws.Run({"plugins", "info", plugin});
+    REQUIRE(info.exit_code == 0);
+    size_t at = info.out.find("\nExample:\n");
+    REQUIRE(at != std::string::npos);
+    std::string example = info.out.substr(at + 10);
+    CHECK_THAT(example, ContainsSubstring("uses = \""));
+    // Pasted as printed (indented by two spaces, which TOML allows).
+    ws.Write("pipeline.toml", example);
+    Outcome validate = ws.Run({"validate"});
+    INFO(example << validate.err);
+    CHECK(validate.exit_code == 0);
+  }
 }

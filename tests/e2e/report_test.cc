@@ -162,6 +162,24 @@ run = "echo never"
   CHECK_THAT(o.out, ContainsSubstring("skipped deploy — needs did not succeed: build failed"));
 }
 
+TEST_CASE("findings of one rule with different help texts: SARIF keeps the first, and says so") {
+  Workspace ws(Plugins({"findings"}) + R"([tasks.scan]
+uses = "findings.report"
+with = { count = 3, level = "warning", file = "src/a.c", one_rule = true }
+)");
+  Outcome o = ws.Run({"run", "scan"});
+  INFO(o.out << o.err);
+  REQUIRE(o.exit_code == 0);
+  CHECK_THAT(o.err, ContainsSubstring("taskr: warning: scan: findings of rule FIND-1 carry "
+                                      "different help texts; results.sarif keeps one per rule, "
+                                      "the first one's\n"));
+  CHECK(Count(o.err, "different help texts") == 1);
+  auto log = ReadJson(ws, ".taskr/runs/latest/results.sarif");
+  REQUIRE(log["runs"][0]["tool"]["driver"]["rules"].size() == 1);
+  CHECK(log["runs"][0]["tool"]["driver"]["rules"][0]["help"]["text"] == "fix number 1");
+  CHECK(log["runs"][0]["results"].size() == 3);
+}
+
 TEST_CASE("GitHub mode: findings become annotations, at most 10 of each type, most severe first") {
   Workspace ws(Plugins({"findings"}) + R"([pipelines.ci]
 tasks = ["scan", "lint"]

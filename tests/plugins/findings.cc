@@ -1,7 +1,8 @@
 // findings: reports many findings, to test annotation caps, ranking and SARIF.
 //   [tasks.x] uses = "findings.report", with = { count = 25, level = "error", file = "src/a.c" }
 // Finding i (from 1) has rule FIND-<i>, line i, and security severity 10 - i/10
-// when `security` is true, so lower numbers are more severe.
+// when `security` is true, so lower numbers are more severe. With `one_rule`,
+// every finding is of rule FIND-1, finding i with the help text "fix number i".
 #include <taskr/sdk.hpp>
 
 #include <string>
@@ -19,7 +20,8 @@ class Findings {
                                "level": {"type": "string", "enum": ["note", "warning", "error"]},
                                "file": {"type": "string", "default": ""},
                                "security": {"type": "boolean", "default": false},
-                               "message": {"type": "string", "default": "finding"}
+                               "message": {"type": "string", "default": "finding"},
+                               "one_rule": {"type": "boolean", "default": false}
                              },
                              "required": ["count", "level"],
                              "additionalProperties": false})",
@@ -33,7 +35,9 @@ class Findings {
     bool security = ctx.params()["security"].as_bool();
     for (int64_t i = 1; i <= count; ++i) {
       taskr::sdk::Finding f;
-      f.rule_id = "FIND-" + std::to_string(i);
+      bool one_rule = ctx.params()["one_rule"].as_bool();
+      f.rule_id = "FIND-" + std::to_string(one_rule ? 1 : i);
+      if (one_rule) f.help = "fix number " + std::to_string(i);
       f.rule_name = "rule number " + std::to_string(i);
       f.level = level == "error"  ? TASKR_FINDING_ERROR
                 : level == "note" ? TASKR_FINDING_NOTE

@@ -1,5 +1,6 @@
-// throws: throws a std::exception from Run; the SDK must turn it into a failed
-// task with the exception's message, never let it cross the C boundary.
+// throws: sets an output, then throws a std::exception from Run; the SDK must
+// turn it into a failed task with the exception's message, never let it cross
+// the C boundary; taskr still passes the output on, as for a failed run task.
 #include <taskr/sdk.hpp>
 
 #include <stdexcept>
@@ -13,6 +14,7 @@ class Throws {
   }
   void Run(taskr::sdk::Context& ctx) {
     ctx.Info("throws: about to throw");
+    ctx.SetOutput("partial", "set before the throw");
     throw std::runtime_error("disk on fire");
   }
 };

@@ -104,8 +104,8 @@ struct ActionResult {
   /// "debug: ", "warning: " or "error: " before those levels, and the output
   /// of programs run without capture_only, in order.
   std::string log;
-  /// outputs are the ones the action set, or none when it did not succeed:
-  /// taskr passes on the outputs of a successful task only.
+  /// outputs are the ones the action set; taskr passes them on whether or not
+  /// the action succeeded, as GitHub does a failed step's.
   std::map<std::string, std::string> outputs;
   std::vector<sdk::Finding> findings;
   std::vector<Artifact> artifacts;
@@ -173,7 +173,6 @@ class PluginTest {
     result.status = Trampolines::Run(instance, &call);
     if (result.status != TASKR_OK) {
       result.error = Mask(std::string(sdk::internal::View(Trampolines::LastError(instance))));
-      result.outputs.clear();
     }
     Trampolines::Destroy(instance);
     return result;
@@ -236,8 +235,8 @@ class PluginTest {
         *error = "the parameters must be a JSON object";
         return false;
       }
-      *params = sdk::internal::JsonAccess::WithDefaults(sdk::Json::Parse(info->params), given)
-                    .ToJson();
+      *params =
+          sdk::internal::JsonAccess::WithDefaults(sdk::Json::Parse(info->params), given).ToJson();
     } catch (const std::exception& e) {
       *error = std::string("the parameters or the action's schema: ") + e.what();
       return false;

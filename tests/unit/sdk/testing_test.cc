@@ -135,14 +135,15 @@ TEST_CASE("the default action runs when none is named, and a missing one is an e
   CHECK(test.Run("scan", "[1]").error == "the parameters must be a JSON object");
 }
 
-TEST_CASE("a failed action gives its message and no outputs, as taskr passes none on") {
+TEST_CASE("a failed action gives its message, and keeps what it set, as taskr does") {
   PluginTest<Todos> test;
   test.OnRun({"grep"}, Reply{0, kGrepOutput});
   ActionResult r = test.Run("scan", R"({"paths": ["src"], "max": 1})");
   CHECK(r.status == TASKR_ERROR);
   CHECK(r.error == "found 2 markers");
-  CHECK(r.outputs.empty());
-  CHECK(r.findings.size() == 2);  // findings and the summary stay
+  CHECK(r.outputs.at("count") == "2");
+  CHECK(r.findings.size() == 2);
+  CHECK(r.summary == "**todos:** 2\n");
 }
 
 TEST_CASE("reading a parameter of the wrong kind, or a missing one, names it") {
