@@ -39,5 +39,12 @@ CommandRunner AddGraphCommand(CLI::App& app, const GlobalOptions& global);
 CommandRunner AddValidateCommand(CLI::App& app, const GlobalOptions& global);
 CommandRunner AddCacheCommand(CLI::App& app, const GlobalOptions& global);
 CommandRunner AddPluginsCommand(CLI::App& app, const GlobalOptions& global);
+/// AddPluginCommand adds `taskr plugin new NAME`, which writes a plugin project.
+CommandRunner AddPluginCommand(CLI::App& app, const GlobalOptions& global);
+/// AddSchemaCommand adds `taskr schema`, which prints the JSON Schema of pipeline.toml.
+CommandRunner AddSchemaCommand(CLI::App& app, const GlobalOptions& global);
+/// AddCompletionCommand adds `taskr completion bash|zsh|fish`; it reads the
+/// whole of `app` when it runs, so it is added after every other command.
+CommandRunner AddCompletionCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace taskr

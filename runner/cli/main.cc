@@ -37,9 +37,11 @@ int Main(int argc, char** argv) {
       ->type_name("FILE");
 
   // Each Add*Command adds one subcommand; the map finds its runner after the parse.
+  // AddCompletionCommand stays last: it describes every command added before it.
   std::map<std::string, CommandRunner> runners;
-  for (auto add : {AddRunCommand, AddListCommand, AddGraphCommand, AddValidateCommand,
-                   AddCacheCommand, AddPluginsCommand}) {
+  for (auto add :
+       {AddRunCommand, AddListCommand, AddGraphCommand, AddValidateCommand, AddCacheCommand,
+        AddPluginsCommand, AddPluginCommand, AddSchemaCommand, AddCompletionCommand}) {
     CommandRunner runner = add(app, global);
     CLI::App* added = app.get_subcommands([](CLI::App*) { return true; }).back();
     runners.emplace(added->get_name(), std::move(runner));

@@ -6,11 +6,15 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_set>
+
+#include "runner/model/pipeline_keys.h"
 
 namespace taskr {
 
@@ -35,7 +39,7 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   while (!text.empty()) {
     double number = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec != std::errc() || number < 0) return std::nullopt;
+    if (ec != std::errc() || !(number >= 0) || !std::isfinite(number)) return std::nullopt;
     text.remove_prefix(end - text.data());
     size_t unit_len = 0;
     while (unit_len < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_len]))) {
@@ -65,19 +69,6 @@ namespace {
 
 using namespace std::string_view_literals;
 
-const std::vector<std::string> kTopKeys = {"project",  "vars",      "env",     "secrets",
-                                           "defaults", "pipelines", "plugins", "tasks"};
-const std::vector<std::string> kProjectKeys = {"name", "description"};
-const std::vector<std::string> kDefaultsKeys = {"shell"};
-const std::vector<std::string> kPluginKeys = {"path", "sha256"};
-const std::vector<std::string> kSecretKeys = {"env", "required", "description"};
-const std::vector<std::string> kPipelineKeys = {"description", "tasks", "inputs", "links"};
-const std::vector<std::string> kLinkKeys = {"title", "url", "if"};
-const std::vector<std::string> kInputKeys = {"description", "choices", "default", "required"};
-const std::vector<std::string> kTaskKeys = {
-    "description", "run",     "uses",        "with",        "shell", "needs",  "env",
-    "cwd",         "timeout", "retries",     "retry_delay", "if",    "matrix", "allow_failure",
-    "inputs",      "outputs", "concurrency", "cache",       "sarif", "export"};
 const std::vector<std::string> kContexts = {"git",    "env",     "vars",   "inputs",
                                             "runner", "secrets", "matrix", "needs"};
 const std::vector<std::string> kGitFields = {"sha", "short_sha", "branch", "tag",
@@ -128,15 +119,15 @@ class Loader {
     p.shell = kDefaultShell;
     pipeline_ = &p;
 
-    CheckKeys(root, "the top level", kTopKeys);
-    if (auto* t = Table(root, "project")) ReadProject(*t);
-    if (auto* t = Table(root, "vars")) ReadVars(*t);
-    if (auto* t = Table(root, "secrets")) ReadSecrets(*t);
-    if (auto* t = Table(root, "defaults")) ReadDefaults(*t);
-    if (auto* t = Table(root, "pipelines")) ReadPipelines(*t);
-    if (auto* t = Table(root, "plugins")) ReadPlugins(*t);
-    if (auto* t = Table(root, "env")) p.env = ReadEnv(*t, "[env]", ExprRules{});
-    if (auto* t = Table(root, "tasks")) ReadTasks(*t);
+    CheckKeys(root, "the top level", kTopTable);
+    if (auto* t = TopLevel(root, "project")) ReadProject(*t);
+    if (auto* t = TopLevel(root, "vars")) ReadVars(*t);
+    if (auto* t = TopLevel(root, "secrets")) ReadSecrets(*t);
+    if (auto* t = TopLevel(root, "defaults")) ReadDefaults(*t);
+    if (auto* t = TopLevel(root, "pipelines")) ReadPipelines(*t);
+    if (auto* t = TopLevel(root, "plugins")) ReadPlugins(*t);
+    if (auto* t = TopLevel(root, "env")) p.env = ReadEnv(*t, "[env]", ExprRules{});
+    if (auto* t = TopLevel(root, "tasks")) ReadTasks(*t);
     CheckPipelineTasks();
     if (result_.errors.empty()) CheckCycles();
     if (result_.errors.empty()) result_.pipeline = std::move(p);
@@ -199,18 +190,62 @@ class Loader {
     return loc;
   }
 
-  // ---- typed accessors ----
+  // ---- keys and their types (pipeline_keys.h) ----
 
-  const toml::table* Table(const toml::table& parent, std::string_view key) {
-    const toml::node* n = parent.get(key);
-    if (!n) return nullptr;
-    if (auto* t = n->as_table()) return t;
-    Error(Loc(*n), fmt::format("'{}' must be a table", key));
-    return nullptr;
+  // TopLevel returns the top-level table `key`, reporting it when it is not a table.
+  const toml::table* TopLevel(const toml::table& root, std::string_view key) {
+    const toml::node* n = Field(root, kTopTable, key, fmt::format("'{}'", key));
+    return n ? n->as_table() : nullptr;
   }
 
-  bool CheckKeys(const toml::table& t, std::string_view where,
-                 const std::vector<std::string>& allowed) {
+  // Field returns the value of `key` in `t` when it has the type `table` gives
+  // the key, and nullptr when it is absent or has another type (reported as `what`).
+  const toml::node* Field(const toml::table& t, const TableSpec& table, std::string_view key,
+                          std::string_view what) {
+    const toml::node* n = t.get(key);
+    if (!n) return nullptr;
+    const KeySpec* spec = FindKey(table, key);
+    if (!spec) throw std::logic_error(fmt::format("{} has no key '{}'", table.title, key));
+    return HasType(*n, *spec, what) ? n : nullptr;
+  }
+
+  // HasType tells whether `n` has the type `key` says, reporting it as `what` if not.
+  bool HasType(const toml::node& n, const KeySpec& key, std::string_view what) {
+    switch (key.type) {
+      case KeyType::kString:
+        return String(n, what).has_value();
+      case KeyType::kBoolean:
+        return Bool(n, what).has_value();
+      case KeyType::kStrings:
+        return StringList(n, what).has_value();
+      case KeyType::kDuration:
+        return DurationOf(n, what).has_value();
+      case KeyType::kShell:
+        return ShellOf(n).has_value();
+      case KeyType::kExport:
+        return n.is_boolean() || StringList(n, what).has_value();
+      case KeyType::kInteger:
+        if (auto* i = n.as_integer(); i && i->get() >= key.minimum && i->get() <= key.maximum)
+          return true;
+        Error(Loc(n), fmt::format("{} must be a whole number from {} to {}", what, key.minimum,
+                                  key.maximum));
+        return false;
+      case KeyType::kTable:
+        if (n.is_table()) return true;
+        Error(Loc(n), fmt::format("{} must be a table", what));
+        return false;
+      case KeyType::kAny:
+      case KeyType::kEnvValue:
+      case KeyType::kMatrixValues:
+      case KeyType::kTables:
+      case KeyType::kStringOrTable:
+        break;  // their readers check them, with messages that show the expected form
+    }
+    return true;
+  }
+
+  bool CheckKeys(const toml::table& t, std::string_view where, const TableSpec& table) {
+    const std::vector<std::string> allowed = KeyNames(table);
     bool ok = true;
     for (auto&& [k, v] : t) {
       if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
@@ -436,11 +471,10 @@ class Loader {
   // ---- sections ----
 
   void ReadProject(const toml::table& t) {
-    CheckKeys(t, "[project]", kProjectKeys);
-    if (auto* n = t.get("name")) {
-      if (auto s = String(*n, "project.name")) pipeline_->project_name = *s;
-    }
-    if (auto* n = t.get("description")) (void)String(*n, "project.description");
+    CheckKeys(t, "[project]", kProjectTable);
+    if (auto* n = Field(t, kProjectTable, "name", "project.name"))
+      pipeline_->project_name = n->as_string()->get();
+    (void)Field(t, kProjectTable, "description", "project.description");
   }
 
   void ReadVars(const toml::table& t) {
@@ -455,12 +489,13 @@ class Loader {
       if (auto* str = v.as_string()) {
         s.env = str->get();
       } else if (auto* tbl = v.as_table()) {
-        CheckKeys(*tbl, fmt::format("[secrets.{}]", s.name), kSecretKeys);
+        CheckKeys(*tbl, fmt::format("[secrets.{}]", s.name), kSecretTable);
         s.env = s.name;
-        if (auto* n = tbl->get("env")) s.env = String(*n, "secrets env").value_or(s.name);
-        if (auto* n = tbl->get("required"))
-          s.required = Bool(*n, "secrets required").value_or(true);
-        if (auto* n = tbl->get("description")) (void)String(*n, "secrets description");
+        if (auto* n = Field(*tbl, kSecretTable, "env", "secrets env"))
+          s.env = n->as_string()->get();
+        if (auto* n = Field(*tbl, kSecretTable, "required", "secrets required"))
+          s.required = n->as_boolean()->get();
+        (void)Field(*tbl, kSecretTable, "description", "secrets description");
       } else {
         Error(Loc(v), fmt::format("secret '{}' must be the name of an environment variable or a "
                                   "table like {{ env = \"TOKEN\", required = false }}",
@@ -472,10 +507,8 @@ class Loader {
   }
 
   void ReadDefaults(const toml::table& t) {
-    CheckKeys(t, "[defaults]", kDefaultsKeys);
-    if (auto* n = t.get("shell")) {
-      if (auto shell = ShellOf(*n)) pipeline_->shell = *shell;
-    }
+    CheckKeys(t, "[defaults]", kDefaultsTable);
+    if (auto* n = Field(t, kDefaultsTable, "shell", "shell")) pipeline_->shell = *ShellOf(*n);
   }
 
   std::optional<std::vector<std::string>> ShellOf(const toml::node& n) {
@@ -506,20 +539,19 @@ class Loader {
       p.name = std::string(k.str());
       p.loc = Loc(k);
       std::string where = fmt::format("[pipelines.{}]", p.name);
-      auto* tbl = v.as_table();
-      if (!tbl) {
-        Error(Loc(v), fmt::format("{} must be a table", where));
-        continue;
-      }
-      CheckKeys(*tbl, where, kPipelineKeys);
-      if (auto* n = tbl->get("description")) p.description = String(*n, "description").value_or("");
+      if (!HasType(v, *kPipelinesTable.entry, where)) continue;
+      const toml::table* tbl = v.as_table();
+      CheckKeys(*tbl, where, kPipelineTable);
+      if (auto* n = Field(*tbl, kPipelineTable, "description", "description"))
+        p.description = n->as_string()->get();
       if (auto* n = tbl->get("tasks")) {
-        if (auto list = StringList(*n, where + " tasks")) p.tasks = *list;
+        if (Field(*tbl, kPipelineTable, "tasks", where + " tasks")) p.tasks = *StringList(*n, "");
         pipeline_task_refs_.push_back({p.name, n});
       } else {
         Error(p.loc, fmt::format("{} needs a `tasks` list naming the tasks it runs", where));
       }
-      if (auto* inputs = tbl->get("inputs")) ReadInputs(*inputs, where, p);
+      if (auto* n = Field(*tbl, kPipelineTable, "inputs", where + " inputs"))
+        ReadInputs(*n->as_table(), where, p);
       if (auto* links = tbl->get("links")) ReadLinks(*links, where, p);
       pipeline_->pipelines.push_back(std::move(p));
     }
@@ -543,7 +575,7 @@ class Loader {
         continue;
       }
       std::string lwhere = fmt::format("{} link", where);
-      CheckKeys(*tbl, lwhere, kLinkKeys);
+      CheckKeys(*tbl, lwhere, kLinkTable);
       auto* title = tbl->get("title");
       auto* url = tbl->get("url");
       if (!title || !url) {
@@ -563,13 +595,8 @@ class Loader {
     }
   }
 
-  void ReadInputs(const toml::node& n, const std::string& where, PipelineSpec& p) {
-    auto* tbl = n.as_table();
-    if (!tbl) {
-      Error(Loc(n), fmt::format("{} inputs must be a table", where));
-      return;
-    }
-    for (auto&& [k, v] : *tbl) {
+  void ReadInputs(const toml::table& inputs, const std::string& where, PipelineSpec& p) {
+    for (auto&& [k, v] : inputs) {
       PipelineInput in;
       in.name = std::string(k.str());
       in.loc = Loc(k);
@@ -579,19 +606,19 @@ class Loader {
         Error(Loc(v), fmt::format("{} must be a table like {{ default = \"staging\" }}", iwhere));
         continue;
       }
-      CheckKeys(*it, iwhere, kInputKeys);
-      if (auto* d = it->get("description")) in.description = String(*d, "description").value_or("");
-      if (auto* c = it->get("choices"))
-        in.choices = StringList(*c, "choices").value_or(std::vector<std::string>{});
-      if (auto* r = it->get("required")) in.required = Bool(*r, "required").value_or(false);
-      if (auto* d = it->get("default")) {
-        if (auto s = String(*d, "default")) {
-          if (!in.choices.empty() && !Contains(in.choices, *s)) {
-            Error(Loc(*d), fmt::format("default '{}' of {} is not one of its choices ({})", *s,
-                                       iwhere, fmt::join(in.choices, ", ")));
-          }
-          in.default_value = *s;
+      CheckKeys(*it, iwhere, kInputTable);
+      if (auto* d = Field(*it, kInputTable, "description", "description"))
+        in.description = d->as_string()->get();
+      if (auto* c = Field(*it, kInputTable, "choices", "choices")) in.choices = *StringList(*c, "");
+      if (auto* r = Field(*it, kInputTable, "required", "required"))
+        in.required = r->as_boolean()->get();
+      if (auto* d = Field(*it, kInputTable, "default", "default")) {
+        std::string s = d->as_string()->get();
+        if (!in.choices.empty() && !Contains(in.choices, s)) {
+          Error(Loc(*d), fmt::format("default '{}' of {} is not one of its choices ({})", s, iwhere,
+                                     fmt::join(in.choices, ", ")));
         }
+        in.default_value = s;
       }
       p.inputs.push_back(std::move(in));
     }
@@ -602,8 +629,8 @@ class Loader {
     std::vector<EnvEntry> env;
     for (auto&& [k, v] : t) {
       std::string what = fmt::format("{} {}", where, k.str());
-      if (k.str() == "TASKR_OUTPUT" || k.str() == "TASKR_SUMMARY" || k.str() == "TASKR_TASK" ||
-          k.str() == "TASKR_WORKSPACE" || k.str() == "TASKR_RUN_DIR") {
+      if (std::find(std::begin(kReservedEnvNames), std::end(kReservedEnvNames), k.str()) !=
+          std::end(kReservedEnvNames)) {
         Error(Loc(k),
               fmt::format("{}: taskr sets {} for every task; choose another name", where, k.str()));
         continue;
@@ -628,10 +655,12 @@ class Loader {
       if (auto* s = v.as_string()) {
         ref.path = s->get();
       } else if (auto* tbl = v.as_table()) {
-        CheckKeys(*tbl, where, kPluginKeys);
-        if (auto* n = tbl->get("path")) ref.path = String(*n, where + " path").value_or("");
+        CheckKeys(*tbl, where, kPluginTable);
+        if (auto* n = Field(*tbl, kPluginTable, "path", where + " path"))
+          ref.path = n->as_string()->get();
         if (auto* n = tbl->get("sha256")) {
-          ref.sha256 = String(*n, where + " sha256").value_or("");
+          if (Field(*tbl, kPluginTable, "sha256", where + " sha256"))
+            ref.sha256 = n->as_string()->get();
           bool hex = ref.sha256.size() == 64 &&
                      std::all_of(ref.sha256.begin(), ref.sha256.end(), [](char c) {
                        return std::isxdigit(static_cast<unsigned char>(c));
@@ -690,19 +719,17 @@ class Loader {
       Error(task.loc,
             fmt::format("task name '{}' may only use letters, digits, '_' and '-'", task.name));
     }
-    auto* t = node.as_table();
-    if (!t) {
-      Error(Loc(node), fmt::format("{} must be a table", where));
-      return;
-    }
-    CheckKeys(*t, where, kTaskKeys);
+    if (!HasType(node, *kTasksTable.entry, where)) return;
+    const toml::table* t = node.as_table();
+    CheckKeys(*t, where, kTaskTable);
 
     // matrix and needs first: expressions elsewhere in the task refer to them.
     if (auto* n = t->get("matrix")) ReadMatrix(*n, where, task);
     if (auto* n = t->get("needs")) ReadNeeds(*n, where, task);
     ExprRules rules{.task_level = true, .matrix = &task.matrix, .needs = &task.needs};
 
-    if (auto* n = t->get("description")) task.description = String(*n, "description").value_or("");
+    if (auto* n = Field(*t, kTaskTable, "description", "description"))
+      task.description = n->as_string()->get();
     const toml::node* run = t->get("run");
     const toml::node* uses = t->get("uses");
     if (run && uses) {
@@ -713,7 +740,7 @@ class Loader {
     }
     if (run) task.run = TemplateOf(*run, where + " run", rules);
     if (uses) {
-      task.uses = String(*uses, "uses").value_or("");
+      if (Field(*t, kTaskTable, "uses", "uses")) task.uses = uses->as_string()->get();
       task.uses_loc = Loc(*uses);
     }
     if (auto* n = t->get("with")) {
@@ -721,51 +748,32 @@ class Loader {
         Error(Loc(*n),
               fmt::format("{} has `with` but no `uses`: `with` passes parameters to a plugin",
                           where));
-      if (!n->is_table()) {
-        Error(Loc(*n), fmt::format("{} with must be a table", where));
-      } else {
+      if (HasType(*n, *FindKey(kTaskTable, "with"), where + " with")) {
         CheckTemplatesIn(*n, where + " with", rules);
         task.with = ToValue(*n);
         RecordLocs(*n, "", task.with_locs);
       }
     }
-    if (auto* n = t->get("shell")) {
-      if (auto shell = ShellOf(*n)) task.shell = *shell;
-    }
-    if (auto* n = t->get("env")) {
-      if (auto* tbl = n->as_table()) {
-        task.env = ReadEnv(*tbl, where + " env", rules);
-      } else {
-        Error(Loc(*n), fmt::format("{} env must be a table", where));
-      }
-    }
+    if (auto* n = Field(*t, kTaskTable, "shell", "shell")) task.shell = *ShellOf(*n);
+    if (auto* n = Field(*t, kTaskTable, "env", where + " env"))
+      task.env = ReadEnv(*n->as_table(), where + " env", rules);
     if (auto* n = t->get("cwd")) task.cwd = TemplateOf(*n, where + " cwd", rules);
-    if (auto* n = t->get("timeout")) {
-      if (auto d = DurationOf(*n, "timeout")) task.timeout = *d;
-    }
-    if (auto* n = t->get("retry_delay")) {
-      if (auto d = DurationOf(*n, "retry_delay")) task.retry_delay = *d;
-    }
-    if (auto* n = t->get("retries")) {
-      auto* i = n->as_integer();
-      if (!i || i->get() < 0 || i->get() > 100) {
-        Error(Loc(*n), "retries must be a whole number from 0 to 100");
-      } else {
-        task.retries = static_cast<int>(i->get());
-      }
-    }
+    if (auto* n = Field(*t, kTaskTable, "timeout", "timeout"))
+      task.timeout = *DurationOf(*n, "timeout");
+    if (auto* n = Field(*t, kTaskTable, "retry_delay", "retry_delay"))
+      task.retry_delay = *DurationOf(*n, "retry_delay");
+    if (auto* n = Field(*t, kTaskTable, "retries", "retries"))
+      task.retries = static_cast<int>(n->as_integer()->get());
     if (auto* n = t->get("if")) {
       ExprRules cond = rules;
       cond.status_functions = true;
       task.condition = ConditionOf(*n, cond);
     }
-    if (auto* n = t->get("allow_failure"))
-      task.allow_failure = Bool(*n, "allow_failure").value_or(false);
-    if (auto* n = t->get("inputs"))
-      task.inputs = StringList(*n, "inputs").value_or(std::vector<std::string>{});
-    if (auto* n = t->get("outputs"))
-      task.outputs = StringList(*n, "outputs").value_or(std::vector<std::string>{});
-    if (auto* n = t->get("cache")) task.cache = Bool(*n, "cache").value_or(true);
+    if (auto* n = Field(*t, kTaskTable, "allow_failure", "allow_failure"))
+      task.allow_failure = n->as_boolean()->get();
+    if (auto* n = Field(*t, kTaskTable, "inputs", "inputs")) task.inputs = *StringList(*n, "");
+    if (auto* n = Field(*t, kTaskTable, "outputs", "outputs")) task.outputs = *StringList(*n, "");
+    if (auto* n = Field(*t, kTaskTable, "cache", "cache")) task.cache = n->as_boolean()->get();
     if (auto* n = t->get("concurrency"))
       task.concurrency = TemplateOf(*n, where + " concurrency", rules);
     if (auto* n = t->get("sarif")) {
@@ -779,11 +787,11 @@ class Loader {
           Error(Loc(*n), fmt::format("{} sarif must be relative to the workspace", where));
       }
     }
-    if (auto* n = t->get("export")) {
+    if (auto* n = Field(*t, kTaskTable, "export", where + " export")) {
       if (auto* b = n->as_boolean()) {
         task.export_all = b->get();
-      } else if (auto list = StringList(*n, where + " export")) {
-        task.exports = *list;
+      } else {
+        task.exports = *StringList(*n, "");
       }
     }
     pipeline_->tasks.push_back(std::move(task));

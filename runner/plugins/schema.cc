@@ -38,6 +38,7 @@ enum class Shape {
 struct Keyword {
   std::string_view name;
   Shape shape;
+  bool standard = true;  // false: taskr's own, which StandardSchema leaves out
 };
 
 /// kKeywords is the whole subset: the validator ignores anything else, and
@@ -69,8 +70,11 @@ constexpr Keyword kKeywords[] = {
     {"uniqueItems", Shape::kBool},
     // taskr's own: a parameter that, when true, makes the run an effect (never
     // cached), such as docker-buildx's `push`.
-    {"x-taskr-effect", Shape::kBool},
+    {"x-taskr-effect", Shape::kBool, /*standard=*/false},
 };
+
+/// kAnnotations describe a value without constraining it.
+constexpr std::string_view kAnnotations[] = {"default", "description", "examples", "title"};
 
 /// FindKeyword is the entry of kKeywords for `name`, or nullptr.
 const Keyword* FindKeyword(std::string_view name) {
@@ -668,6 +672,74 @@ Value ApplyItemDefaults(const Value& schema, const Value& value) {
   return Value(std::move(filled));
 }
 
+/// TakesEveryTemplate tells whether `schema` (an object) already accepts every
+/// string holding kTemplateOpen, which is at least that long.
+bool TakesEveryTemplate(const ValueObject& schema) {
+  for (const auto& [name, arg] : schema) {
+    if (std::find(std::begin(kAnnotations), std::end(kAnnotations), name) != std::end(kAnnotations))
+      continue;
+    if (name == "type") {
+      std::vector<std::string> types = StringsArg(Value(schema), "type");
+      if (std::find(types.begin(), types.end(), "string") == types.end()) return false;
+    } else if (name != "minLength" || !arg.is_number() ||
+               arg.as_number() > static_cast<double>(kTemplateOpen.size())) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Standardizer rewrites a schema for StandardSchema.
+class Standardizer {
+ public:
+  explicit Standardizer(const Value& template_schema) : template_(template_schema) {}
+
+  /// Rewrite drops taskr's own keywords from `schema` and lets each value
+  /// below it be a template.
+  Value Rewrite(const Value& schema) const {
+    if (!schema.is_object()) return schema;
+    ValueObject out;
+    for (const auto& [name, arg] : schema.as_object()) {
+      const Keyword* keyword = FindKeyword(name);
+      if (keyword != nullptr && !keyword->standard) continue;
+      if (keyword != nullptr && keyword->shape == Shape::kSchema) {
+        out.emplace(name, Member(arg));
+      } else if (keyword != nullptr && keyword->shape == Shape::kSchemaMap && arg.is_object()) {
+        ValueObject members;
+        for (const auto& [member, sub] : arg.as_object()) members.emplace(member, Member(sub));
+        out.emplace(name, Value(std::move(members)));
+      } else if (keyword != nullptr && keyword->shape == Shape::kSchemas && arg.is_array()) {
+        ValueArray alternatives;
+        for (const Value& sub : arg.as_array()) alternatives.push_back(Rewrite(sub));
+        out.emplace(name, Value(std::move(alternatives)));
+      } else {
+        out.emplace(name, arg);
+      }
+    }
+    return Value(std::move(out));
+  }
+
+ private:
+  /// Member rewrites the schema of a value inside the root (a property, an
+  /// array element): it also takes a template, and keeps its annotations
+  /// outside the anyOf, where editors look for them.
+  Value Member(const Value& schema) const {
+    Value rewritten = Rewrite(schema);
+    if (!rewritten.is_object() || TakesEveryTemplate(rewritten.as_object())) return rewritten;
+    ValueObject outer;
+    ValueObject inner;
+    for (const auto& [name, arg] : rewritten.as_object()) {
+      bool annotation = std::find(std::begin(kAnnotations), std::end(kAnnotations), name) !=
+                        std::end(kAnnotations);
+      (annotation ? outer : inner).emplace(name, arg);
+    }
+    outer.emplace("anyOf", Value(ValueArray{template_, Value(std::move(inner))}));
+    return Value(std::move(outer));
+  }
+
+  const Value& template_;
+};
+
 }  // namespace
 
 std::vector<SchemaError> ValidateSchema(const Value& schema, const Value& value,
@@ -687,6 +759,10 @@ std::string CheckSchema(const Value& schema) {
   SchemaChecker checker;
   checker.Check(schema);
   return checker.Report();
+}
+
+Value StandardSchema(const Value& schema, const Value& template_schema) {
+  return Standardizer(template_schema).Rewrite(schema);
 }
 
 }  // namespace taskr

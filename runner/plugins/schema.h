@@ -44,6 +44,13 @@ std::vector<SchemaError> ValidateSchema(const Value& schema, const Value& value,
 /// returned as they are.
 Value ApplyDefaults(const Value& schema, const Value& value);
 
+/// StandardSchema returns `schema` as plain JSON Schema 2020-12 of the values
+/// as written in pipeline.toml, for editors: taskr's own keywords
+/// (x-taskr-effect) are left out, and every value below the root may also be a
+/// string holding "${{" (as ValidateSchema with `allow_templates` lets through),
+/// described by `template_schema`, e.g. {"$ref": "#/$defs/expression"}.
+Value StandardSchema(const Value& schema, const Value& template_schema);
+
 /// CheckSchema reports problems in a schema itself (unknown keywords, keywords
 /// of the wrong type, bad patterns, defaults their own schema rejects), one
 /// line per problem prefixed with where it is ("properties.files.minItems:");
