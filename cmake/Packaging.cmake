@@ -31,7 +31,7 @@ deploy tasks) in parallel, in dependency order, with content-addressed
 caching, GitHub job summaries, SARIF and a JSON run report.
 .
 This package holds taskr, its plugin worker, the first-party plugins
-(checksum, docker-buildx, trivy, syft-sbom) and the plugin SDK: the C ABI
+(checksum, docker-buildx, trivy, syft-sbom, health) and the plugin SDK: the C ABI
 and C++ headers and the taskr-sdk CMake package for find_package().")
 # Depends comes from dpkg-shlibdeps on the packaged binaries and plugins,
 # so it names exactly the libraries (and versions) they link.

@@ -301,7 +301,7 @@ run = 'echo linted > lint.txt'
 
 TEST_CASE("the example of taskr plugins info passes taskr validate for every first-party plugin",
           "[e2e][plugins]") {
-  for (const char* plugin : {"checksum", "docker-buildx", "trivy", "syft-sbom"}) {
+  for (const char* plugin : {"checksum", "docker-buildx", "trivy", "syft-sbom", "health"}) {
     INFO(plugin);
     Workspace ws("");
     Outcome info = ws.Run({"plugins", "info", plugin});

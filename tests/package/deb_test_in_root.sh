@@ -61,7 +61,7 @@ echo "$out"
 step "taskr plugins"
 out=$(cd /tmp && taskr plugins)
 printf '%s\n' "$out"
-for p in checksum docker-buildx trivy syft-sbom; do
+for p in checksum docker-buildx trivy syft-sbom health; do
   grep -Eq "^$p +[0-9]" <<<"$out" || fail "taskr plugins does not list $p"
   expect "$out" "/usr/lib/taskr/plugins/taskr-$p.so (beside taskr)" "taskr plugins (where $p was found)"
 done

@@ -95,6 +95,13 @@ std::string Config(const fs::path& dir, int port, bool tls) {
   out += "      if ($http_authorization != \"Bearer s3cret\") { return 401; }\n";
   out += "      " + dav + "\n    }\n";
   out += "    location /broken/ { return 500; }\n";
+  out +=
+      "    location = /health/ok { default_type text/plain; return 200 \"status: ready\\n\"; }\n";
+  out += "    location = /health/later { default_type text/plain; root " + d +
+         "/health; try_files /ready =503; }\n";
+  out += "    location = /health/never { return 503; }\n";
+  out += "    location = /health/error { return 500; }\n";
+  out += "    location = /health/moved { return 301 /health/ok; }\n";
   out += "  }\n}\n";
   return out;
 }
@@ -113,6 +120,7 @@ std::vector<std::string> Command(const fs::path& nginx, const fs::path& dir) {
 
 NginxServer::NginxServer(NginxOptions options) : options_(options) {
   fs::create_directories(dir() / "data");
+  fs::create_directories(dir() / "health");
   if (options_.tls) {
     cert_file_ = dir() / "cert.pem";
     WriteSelfSignedCert(cert_file_, dir() / "key.pem");

@@ -1,6 +1,6 @@
 // NginxServer runs a real nginx with a WebDAV cache location on 127.0.0.1, in a
-// temporary folder, for the lifetime of the object; the remote cache tests talk
-// to it as they would to a production nginx.
+// temporary folder, for the lifetime of the object; the remote cache tests and
+// the health plugin's tests talk to it as they would to a production nginx.
 //
 //   taskr::test::NginxServer nginx;
 //   auto remote = RemoteStore::Create({.url = nginx.Url("/cache")});
@@ -25,6 +25,12 @@ struct NginxOptions {
 ///   /cache/(ac|cas)/<64 hex>  WebDAV GET/HEAD/PUT, files under dir()/data
 ///   /auth/(ac|cas)/<64 hex>   the same, but 401 unless "Authorization: Bearer s3cret"
 ///   /broken/                  always 500
+/// and, for the health checks:
+///   /health/ok                200 "status: ready\n"
+///   /health/later             503 until dir()/health/ready exists, then 200 with that file
+///   /health/never             always 503
+///   /health/error             always 500
+///   /health/moved             301 to /health/ok
 /// The constructor fails the running test when nginx is missing or does not start.
 class NginxServer {
  public:
