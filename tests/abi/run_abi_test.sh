@@ -11,12 +11,8 @@
 #
 # usage: run_abi_test.sh TASKR_BUILD_DIR TASKR_CXX_COMPILER_ID
 set -euo pipefail
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-step() { echo "--- $*"; }
+# shellcheck source-path=SCRIPTDIR source=../support/script_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/script_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 TASKR_BUILD_DIR TASKR_CXX_COMPILER_ID"
 build=$(cd "$1" && pwd)
@@ -40,16 +36,6 @@ else
   echo "keeping $tmp"
 fi
 prefix=$tmp/prefix
-
-# run_logged LOG CMD...: run CMD with its output in LOG; show LOG if it fails.
-run_logged() {
-  local log=$1
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    fail "command failed: $*"
-  fi
-}
 
 # ---- 1. install -------------------------------------------------------------
 step "cmake --install $build --prefix $prefix"
@@ -116,14 +102,6 @@ echo "built $plugin with $plugin_id (taskr: $taskr_compiler_id)"
 
 # ---- 3. run it through the installed taskr ----------------------------------
 taskr=$prefix/bin/taskr
-
-# expect OUTPUT TEXT WHAT: fail unless OUTPUT contains TEXT.
-expect() {
-  if [[ $1 != *"$2"* ]]; then
-    printf '%s\n' "$1" >&2
-    fail "$3: expected the output above to contain '$2'"
-  fi
-}
 
 # run_taskr WORKSPACE ARGS...: run the installed taskr in WORKSPACE, print and
 # return its output in $out; fail on a non-zero exit.

@@ -11,12 +11,8 @@
 #
 # usage: deb_test.sh BUILD_DIR SOURCE_DIR STATE_FILE
 set -euo pipefail
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-step() { echo "--- $*"; }
+# shellcheck source-path=SCRIPTDIR source=../support/script_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/script_lib.sh"
 
 [[ $# -eq 3 ]] || fail "usage: $0 BUILD_DIR SOURCE_DIR STATE_FILE"
 build=$(cd "$1" && pwd)
@@ -32,15 +28,6 @@ root=$(<"$state")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/taskr-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-
-run_logged() {
-  local log=$1
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    fail "command failed: $*"
-  fi
-}
 
 # ---- 1. the package ---------------------------------------------------------------
 step "cpack --config $build/CPackConfig.cmake -G DEB"
@@ -105,7 +92,7 @@ step "into the Debian root $root"
 inner=/tmp/taskr-package-test
 rm -rf "${root:?}$inner"
 mkdir -p "$root$inner"
-cp "$deb" "$here/deb_test_in_root.sh" "$root$inner/"
+cp "$deb" "$here/deb_test_in_root.sh" "$here/../support/script_lib.sh" "$root$inner/"
 cp -r "$src/tests/abi/hello" "$root$inner/hello"
 "$here/in_root.sh" "$root" bash "$inner/deb_test_in_root.sh" "$version" "$name"
 rm -rf "${root:?}$inner"

@@ -5,30 +5,9 @@
 #
 # usage: deb_test_in_root.sh VERSION DEB   (DEB and hello/ beside this script)
 set -euo pipefail
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-step() { echo "--- $*"; }
-
-# expect OUTPUT TEXT WHAT: fail unless OUTPUT contains TEXT.
-expect() {
-  if [[ $1 != *"$2"* ]]; then
-    printf '%s\n' "$1" >&2
-    fail "$3: expected the output above to contain '$2'"
-  fi
-}
-
-# run_logged LOG CMD...: run CMD with its output in LOG; show LOG if it fails.
-run_logged() {
-  local log=$1
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    fail "command failed: $*"
-  fi
-}
+# script_lib.sh is copied beside this script into the root (deb_test.sh).
+# shellcheck source-path=SCRIPTDIR source=../support/script_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/script_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 VERSION DEB"
 version=$1

@@ -14,12 +14,8 @@
 # A root that cannot be made (no network to the mirror, not root, no
 # debootstrap) fails the setup, and so the test that needs it: never a pass.
 set -euo pipefail
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-step() { echo "--- $*"; }
+# shellcheck source-path=SCRIPTDIR source=../support/script_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/script_lib.sh"
 
 [[ $# -eq 2 ]] || fail "usage: $0 setup|cleanup STATE_FILE"
 action=$1

@@ -6,21 +6,8 @@
 #
 # usage: run_plugin_new_test.sh TASKR_BUILD_DIR
 set -euo pipefail
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-step() { echo "--- $*"; }
-# run_logged LOG CMD...: run CMD with its output in LOG; show LOG if it fails.
-run_logged() {
-  local log=$1
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    fail "command failed: $*"
-  fi
-}
+# shellcheck source-path=SCRIPTDIR source=../support/script_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/script_lib.sh"
 
 [[ $# -eq 1 ]] || fail "usage: $0 TASKR_BUILD_DIR"
 build=$(cd "$1" && pwd)
